@@ -1,0 +1,935 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KFENCE core: the guarded pool, the sampling gate, and the allocation, free
+ * and fault paths. Each sampled object gets a page of its own between two
+ * protected guard pages; the rest of its page is a canary redzone checked on
+ * free, and freed objects stay protected until their slot is reused.
+ */
+
+#define pr_fmt(fmt) "kfence: " fmt
+
+#include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/hash.h>
+#include <linux/irq_work.h>
+#include <linux/jhash.h>
+#include <linux/kfence.h>
+#include <linux/list.h>
+#include <linux/memblock.h>
+#include <linux/moduleparam.h>
+#include <linux/notifier.h>
+#include <linux/panic_notifier.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/clock.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/stacktrace.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include <asm/kfence.h>
+
+#include "kfence.h"
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "kfence."
+
+/* ===== State ===== */
+
+char *__kfence_pool __read_mostly;
+EXPORT_SYMBOL(__kfence_pool);
+unsigned long __kfence_pool_size __read_mostly;
+EXPORT_SYMBOL(__kfence_pool_size);
+
+unsigned long kfence_num_objects __ro_after_init = CONFIG_KFENCE_NUM_OBJECTS;
+EXPORT_SYMBOL_GPL(kfence_num_objects);
+
+struct kfence_metadata *kfence_metadata __read_mostly;
+
+DEFINE_STATIC_KEY_FALSE(kfence_allocation_key);
+EXPORT_SYMBOL(kfence_allocation_key);
+atomic_t kfence_allocation_gate = ATOMIC_INIT(0);
+EXPORT_SYMBOL(kfence_allocation_gate);
+
+/* Sampling is on; cleared by kfence.sample_interval=0 or an internal error. */
+bool kfence_enabled __read_mostly;
+/* kfence_init() has run: parameter writes now act at once. */
+static bool kfence_started;
+
+/* Free slots, oldest-freed first: reuse is FIFO so freed objects stay guarded longest. */
+static LIST_HEAD(kfence_freelist);
+static DEFINE_RAW_SPINLOCK(kfence_freelist_lock);
+
+/* Early-boot allocations, handed to kfence_init(). */
+static struct kfence_metadata *kfence_metadata_early __initdata;
+
+/*
+ * Counting filter of allocation stacks that currently own an object: two
+ * counters per stack hash. Once the pool is kfence.skip_covered_thresh percent
+ * full, allocations from stacks already in the pool are skipped, so that the
+ * remaining slots go to code paths not yet covered.
+ */
+static atomic_t *kfence_covered;
+static u32 kfence_covered_bits;
+
+atomic_long_t kfence_counters[KFENCE_COUNTER_COUNT];
+
+/* ===== Parameters ===== */
+
+unsigned long kfence_sample_interval __read_mostly = CONFIG_KFENCE_SAMPLE_INTERVAL;
+EXPORT_SYMBOL_GPL(kfence_sample_interval);
+unsigned long kfence_skip_covered_thresh __read_mostly = 75;
+unsigned int kfence_burst __read_mostly;
+static bool kfence_deferrable __ro_after_init = IS_ENABLED(CONFIG_KFENCE_DEFERRABLE);
+static bool kfence_check_on_panic __ro_after_init;
+
+/* A day: longer intervals are almost certainly typos; 0 is how to turn KFENCE off. */
+#define KFENCE_MAX_SAMPLE_INTERVAL	(24UL * 60 * 60 * 1000)
+#define KFENCE_MAX_BURST		1024
+#define KFENCE_MAX_NUM_OBJECTS		65535
+
+static int kfence_enable(void);
+static void kfence_disable(void);
+
+static int kfence_sample_interval_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long old = READ_ONCE(kfence_sample_interval);
+	unsigned long num;
+	int ret;
+
+	if (kstrtoul(val, 0, &num) || num > KFENCE_MAX_SAMPLE_INTERVAL) {
+		pr_err("invalid sample_interval '%s' (0 to %lu ms), keeping %lu\n",
+		       strim((char *)val), KFENCE_MAX_SAMPLE_INTERVAL, old);
+		return -EINVAL;
+	}
+	WRITE_ONCE(kfence_sample_interval, num);
+	if (!READ_ONCE(kfence_started))
+		return 0;	/* boot: kfence_init() acts on the value */
+
+	if (!num) {
+		kfence_disable();
+		return 0;
+	}
+	ret = kfence_enable();
+	if (ret)
+		WRITE_ONCE(kfence_sample_interval, old);
+	return ret;
+}
+
+static const struct kernel_param_ops kfence_sample_interval_ops = {
+	.set = kfence_sample_interval_set,
+	.get = param_get_ulong,
+};
+module_param_cb(sample_interval, &kfence_sample_interval_ops, &kfence_sample_interval, 0600);
+
+static int kfence_thresh_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long num;
+
+	if (kstrtoul(val, 0, &num) || num > 100) {
+		pr_err("invalid skip_covered_thresh '%s' (0 to 100 %%), keeping %lu\n",
+		       strim((char *)val), kfence_skip_covered_thresh);
+		return -EINVAL;
+	}
+	WRITE_ONCE(kfence_skip_covered_thresh, num);
+	return 0;
+}
+
+static const struct kernel_param_ops kfence_thresh_ops = {
+	.set = kfence_thresh_set,
+	.get = param_get_ulong,
+};
+module_param_cb(skip_covered_thresh, &kfence_thresh_ops, &kfence_skip_covered_thresh, 0644);
+
+static int kfence_burst_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int num;
+
+	if (kstrtouint(val, 0, &num) || num > KFENCE_MAX_BURST) {
+		pr_err("invalid burst '%s' (0 to %d), keeping %u\n",
+		       strim((char *)val), KFENCE_MAX_BURST, kfence_burst);
+		return -EINVAL;
+	}
+	WRITE_ONCE(kfence_burst, num);
+	return 0;
+}
+
+static const struct kernel_param_ops kfence_burst_ops = {
+	.set = kfence_burst_set,
+	.get = param_get_uint,
+};
+module_param_cb(burst, &kfence_burst_ops, &kfence_burst, 0644);
+
+module_param_named(deferrable, kfence_deferrable, bool, 0444);
+module_param_named(check_on_panic, kfence_check_on_panic, bool, 0444);
+
+/**
+ * kfence_parse_num_objects() - parse and check a kfence.num_objects value
+ * @val: the string
+ * @out: where the number goes on success
+ *
+ * Return: 0, or -EINVAL if @val is not a number from 1 to 65535.
+ */
+int kfence_parse_num_objects(const char *val, unsigned long *out)
+{
+	unsigned long num;
+
+	if (!val || kstrtoul(val, 0, &num) || !num || num > KFENCE_MAX_NUM_OBJECTS)
+		return -EINVAL;
+	*out = num;
+	return 0;
+}
+
+/*
+ * An early parameter, because arm64 reserves the pool in setup_arch(), before
+ * module parameters are parsed.
+ */
+static int __init kfence_num_objects_setup(char *val)
+{
+	if (kfence_parse_num_objects(val, &kfence_num_objects))
+		pr_err("invalid num_objects '%s' (1 to %d), keeping %lu\n",
+		       val ?: "", KFENCE_MAX_NUM_OBJECTS, kfence_num_objects);
+	return 0;
+}
+early_param("kfence.num_objects", kfence_num_objects_setup);
+
+/* ===== Pool set-up ===== */
+
+static unsigned long kfence_covered_slots(void)
+{
+	return roundup_pow_of_two(4 * kfence_num_objects);
+}
+
+/* Metadata array and covered filter live in one allocation. */
+static size_t kfence_metadata_bytes(void)
+{
+	return PAGE_ALIGN(array_size(kfence_num_objects, sizeof(struct kfence_metadata)) +
+			  kfence_covered_slots() * sizeof(atomic_t));
+}
+
+static bool kfence_protect(unsigned long addr)
+{
+	if (likely(kfence_protect_page(ALIGN_DOWN(addr, PAGE_SIZE), true)))
+		return true;
+	WARN_ONCE(1, "kfence: cannot protect page at %p, disabling KFENCE\n", (void *)addr);
+	WRITE_ONCE(kfence_enabled, false);
+	return false;
+}
+
+static bool kfence_unprotect(unsigned long addr)
+{
+	if (likely(kfence_protect_page(ALIGN_DOWN(addr, PAGE_SIZE), false)))
+		return true;
+	WARN_ONCE(1, "kfence: cannot unprotect page at %p, disabling KFENCE\n", (void *)addr);
+	WRITE_ONCE(kfence_enabled, false);
+	return false;
+}
+
+static unsigned long kfence_pool_pages(void)
+{
+	return KFENCE_POOL_SIZE / PAGE_SIZE;
+}
+
+/* Undo what kfence_setup_pool() did to the first @nr pages' struct slab. */
+static void kfence_reset_pool_pages(unsigned long nr)
+{
+	struct page *pages = virt_to_page(__kfence_pool);
+	unsigned long i;
+
+	for (i = 2; i < nr; i += 2) {
+		struct slab *slab = page_slab(nth_page(pages, i));
+
+#ifdef CONFIG_MEMCG
+		slab->obj_exts = 0;
+#endif
+		__folio_clear_slab(slab_folio(slab));
+	}
+	for (i = 0; i < nr; i++)
+		kfence_protect_page((unsigned long)__kfence_pool + i * PAGE_SIZE, false);
+}
+
+/*
+ * Turn the pool into guarded slots: object pages become one-object slabs (so
+ * that virt_to_slab(), obj_to_index() and memcg work on KFENCE objects), and
+ * every page starts protected. Publishes the pool on success.
+ */
+static bool kfence_setup_pool(struct kfence_metadata *meta)
+{
+	unsigned long nr = kfence_pool_pages();
+	struct page *pages = virt_to_page(__kfence_pool);
+	unsigned long i;
+
+	if (!arch_kfence_init_pool())
+		return false;
+
+	for (i = 2; i < nr; i += 2) {
+		struct slab *slab = page_slab(nth_page(pages, i));
+
+		__folio_set_slab(slab_folio(slab));
+		slab->objects = 1;
+#ifdef CONFIG_MEMCG
+		slab->obj_exts = (unsigned long)&meta[i / 2 - 1].obj_exts | MEMCG_DATA_OBJEXTS;
+#endif
+	}
+	for (i = 0; i < nr; i++) {
+		if (!kfence_protect_page((unsigned long)__kfence_pool + i * PAGE_SIZE, true)) {
+			kfence_reset_pool_pages(i);
+			return false;
+		}
+	}
+
+	kfence_covered = (atomic_t *)((char *)meta +
+				      kfence_num_objects * sizeof(struct kfence_metadata));
+	kfence_covered_bits = ilog2(kfence_covered_slots());
+	for (i = 0; i < kfence_num_objects; i++) {
+		raw_spin_lock_init(&meta[i].lock);
+		meta[i].state = KFENCE_OBJECT_UNUSED;
+		meta[i].addr = kfence_object_page(i);
+		list_add_tail(&meta[i].list, &kfence_freelist);
+	}
+
+	WRITE_ONCE(kfence_metadata, meta);
+	/* Release: whoever sees a non-zero pool size also sees the metadata. */
+	smp_store_release(&__kfence_pool_size, KFENCE_POOL_SIZE);
+	return true;
+}
+
+/**
+ * kfence_alloc_pool_and_metadata() - reserve the pool and metadata at boot
+ *
+ * Nothing is reserved when KFENCE is off at boot; a later non-zero
+ * kfence.sample_interval allocates the pool then.
+ */
+void __init kfence_alloc_pool_and_metadata(void)
+{
+	if (!kfence_sample_interval)
+		return;
+
+	/* arm64 places the pool itself, to map it with pages from the start. */
+	if (!__kfence_pool)
+		__kfence_pool = memblock_alloc(KFENCE_POOL_SIZE, PAGE_SIZE);
+	if (!__kfence_pool) {
+		pr_err("cannot allocate the %lu KiB pool\n", KFENCE_POOL_SIZE >> 10);
+		return;
+	}
+	kfence_metadata_early = memblock_alloc(kfence_metadata_bytes(), PAGE_SIZE);
+	if (!kfence_metadata_early) {
+		pr_err("cannot allocate metadata\n");
+		memblock_free(__kfence_pool, KFENCE_POOL_SIZE);
+		__kfence_pool = NULL;
+	}
+}
+
+/* ===== Sampling gate ===== */
+
+static void kfence_gate_work_fn(struct work_struct *work);
+static struct delayed_work kfence_gate_work;
+
+#ifdef CONFIG_KFENCE_STATIC_KEYS
+/* The allocation that drains the gate cannot wake anyone directly: it may hold any lock. */
+static DECLARE_WAIT_QUEUE_HEAD(kfence_gate_wait);
+
+static void kfence_gate_wake(struct irq_work *work)
+{
+	wake_up(&kfence_gate_wait);
+}
+
+static DEFINE_IRQ_WORK(kfence_gate_wake_work, kfence_gate_wake);
+#endif
+
+/*
+ * Open the gate once per interval. Without CONFIG_KFENCE_STATIC_KEYS this only
+ * stores to kfence_allocation_gate: no code patching, no IPIs.
+ */
+static void kfence_gate_work_fn(struct work_struct *work)
+{
+	unsigned long interval = READ_ONCE(kfence_sample_interval);
+
+	if (!READ_ONCE(kfence_enabled) || !interval)
+		return;
+
+	atomic_set(&kfence_allocation_gate, 1 + READ_ONCE(kfence_burst));
+#ifdef CONFIG_KFENCE_STATIC_KEYS
+	static_branch_enable(&kfence_allocation_key);
+	wait_event_idle_timeout(kfence_gate_wait, !atomic_read(&kfence_allocation_gate),
+				msecs_to_jiffies(interval));
+	static_branch_disable(&kfence_allocation_key);
+	atomic_set(&kfence_allocation_gate, 0);
+#endif
+	queue_delayed_work(system_unbound_wq, &kfence_gate_work, msecs_to_jiffies(interval));
+}
+
+static void kfence_start(void)
+{
+	WRITE_ONCE(kfence_enabled, true);
+	/* Enabled once for the lifetime of the pool; sampling then flips no code. */
+	if (!IS_ENABLED(CONFIG_KFENCE_STATIC_KEYS))
+		static_branch_enable(&kfence_allocation_key);
+	queue_delayed_work(system_unbound_wq, &kfence_gate_work, 0);
+}
+
+/* ===== Covered-stacks filter ===== */
+
+static u32 kfence_stack_hash(const unsigned long *entries, int n)
+{
+	return jhash(entries, n * sizeof(entries[0]), 0);
+}
+
+static void kfence_covered_add(u32 hash, int delta)
+{
+	atomic_add(delta, &kfence_covered[hash & (BIT(kfence_covered_bits) - 1)]);
+	atomic_add(delta, &kfence_covered[hash_32(hash, kfence_covered_bits)]);
+}
+
+static bool kfence_covered_contains(u32 hash)
+{
+	return atomic_read(&kfence_covered[hash & (BIT(kfence_covered_bits) - 1)]) > 0 &&
+	       atomic_read(&kfence_covered[hash_32(hash, kfence_covered_bits)]) > 0;
+}
+
+static bool kfence_pool_crowded(void)
+{
+	unsigned long thresh = READ_ONCE(kfence_skip_covered_thresh);
+
+	return thresh && atomic_long_read(&kfence_counters[KFENCE_COUNTER_ALLOCATED]) >=
+			 thresh * kfence_num_objects / 100;
+}
+
+/* ===== Allocation ===== */
+
+static void kfence_record(struct kfence_track *track, depot_stack_handle_t stack)
+{
+	track->pid = task_pid_nr(current);
+	track->cpu = raw_smp_processor_id();
+	track->ts_nsec = local_clock();
+	track->stack = stack;
+}
+
+static depot_stack_handle_t kfence_save_stack(unsigned long *entries, int n, gfp_t gfp,
+					      bool can_alloc)
+{
+	/* The depot may only allocate where alloc_pages() is safe: not under raw locks. */
+	return stack_depot_save_flags(entries, n, gfp & GFP_KERNEL,
+				      can_alloc ? STACK_DEPOT_FLAG_CAN_ALLOC : 0);
+}
+
+static void kfence_write_canaries(unsigned long page, unsigned long addr, size_t size)
+{
+	u8 *p;
+
+	for (p = (u8 *)page; p < (u8 *)addr; p++)
+		*p = kfence_canary(p);
+	for (p = (u8 *)addr + size; p < (u8 *)page + PAGE_SIZE; p++)
+		*p = kfence_canary(p);
+}
+
+static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
+				  unsigned long *entries, int n, u32 hash)
+{
+	struct kfence_metadata *meta = NULL;
+	depot_stack_handle_t stack;
+	unsigned long flags, page;
+	void *addr;
+
+	raw_spin_lock_irqsave(&kfence_freelist_lock, flags);
+	if (!list_empty(&kfence_freelist)) {
+		meta = list_first_entry(&kfence_freelist, struct kfence_metadata, list);
+		list_del_init(&meta->list);
+	}
+	raw_spin_unlock_irqrestore(&kfence_freelist_lock, flags);
+	if (!meta) {
+		atomic_long_inc(&kfence_counters[KFENCE_COUNTER_SKIP_CAPACITY]);
+		return NULL;
+	}
+
+	stack = kfence_save_stack(entries, n, gfp, gfpflags_allow_blocking(gfp));
+
+	/*
+	 * The slot's lock can be held by a report about its previous life
+	 * printing on this very CPU (printk may allocate); never wait for it.
+	 */
+	if (unlikely(!raw_spin_trylock_irqsave(&meta->lock, flags))) {
+		raw_spin_lock_irqsave(&kfence_freelist_lock, flags);
+		list_add_tail(&meta->list, &kfence_freelist);
+		raw_spin_unlock_irqrestore(&kfence_freelist_lock, flags);
+		atomic_long_inc(&kfence_counters[KFENCE_COUNTER_SKIP_CAPACITY]);
+		return NULL;
+	}
+
+	page = ALIGN_DOWN(meta->addr, PAGE_SIZE);
+	meta->addr = page;
+	if (get_random_u32_below(2))	/* against the right guard page */
+		meta->addr = ALIGN_DOWN(page + PAGE_SIZE - size, s->align ?: 1);
+	meta->size = size;
+	meta->cache = s;
+	meta->alloc_stack_hash = hash;
+	meta->unprotected_page = 0;
+	kfence_record(&meta->alloc_track, stack);
+	memset(&meta->free_track, 0, sizeof(meta->free_track));
+	virt_to_slab((void *)page)->slab_cache = s;
+
+	if (!kfence_unprotect(page)) {
+		raw_spin_unlock_irqrestore(&meta->lock, flags);
+		return NULL;	/* KFENCE is now off; the slot stays out of use */
+	}
+	kfence_write_canaries(page, meta->addr, size);
+	WRITE_ONCE(meta->state, KFENCE_OBJECT_ALLOCATED);
+	raw_spin_unlock_irqrestore(&meta->lock, flags);
+
+	kfence_covered_add(hash, 1);
+	atomic_long_inc(&kfence_counters[KFENCE_COUNTER_ALLOCATED]);
+	atomic_long_inc(&kfence_counters[KFENCE_COUNTER_ALLOCS]);
+
+	addr = (void *)meta->addr;
+	/* The slab fast path skips its own init for KFENCE objects. */
+	if (unlikely(slab_want_init_on_alloc(gfp, s)))
+		memzero_explicit(addr, size);
+	if (s->ctor)
+		s->ctor(addr);
+
+	/* Exercise the fault path: a spurious fault on a live object must be harmless. */
+	if (CONFIG_KFENCE_STRESS_TEST_FAULTS &&
+	    !get_random_u32_below(CONFIG_KFENCE_STRESS_TEST_FAULTS))
+		kfence_protect(page);
+
+	return addr;
+}
+
+void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags)
+{
+	unsigned long entries[KFENCE_STACK_DEPTH];
+	int n, skip;
+	u32 hash;
+
+	/* The pool has one page per object and sits in ZONE_NORMAL. */
+	if (size > PAGE_SIZE || (flags & GFP_ZONEMASK) ||
+	    (s->flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_SKIP_KFENCE))) {
+		atomic_long_inc(&kfence_counters[KFENCE_COUNTER_SKIP_INCOMPAT]);
+		return NULL;
+	}
+	if (unlikely(!READ_ONCE(kfence_enabled)))
+		return NULL;
+
+	/* Take one sample; allocations that lose the race go to the slab allocator. */
+	if (atomic_dec_if_positive(&kfence_allocation_gate) < 0)
+		return NULL;
+#ifdef CONFIG_KFENCE_STATIC_KEYS
+	if (!atomic_read(&kfence_allocation_gate))
+		irq_work_queue(&kfence_gate_wake_work);
+#endif
+
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	skip = kfence_skip_frames(entries, n);
+	hash = kfence_stack_hash(entries + skip, n - skip);
+	if (kfence_pool_crowded() && kfence_covered_contains(hash)) {
+		atomic_long_inc(&kfence_counters[KFENCE_COUNTER_SKIP_COVERED]);
+		return NULL;
+	}
+	return kfence_guarded_alloc(s, size, flags, entries + skip, n - skip, hash);
+}
+
+/* ===== Free ===== */
+
+/**
+ * kfence_check_canaries() - check an object's redzone
+ * @meta: the object, locked, with its page accessible
+ * @bad: set to the first corrupted byte if there is one
+ *
+ * Return: true if the whole redzone is intact.
+ */
+bool kfence_check_canaries(const struct kfence_metadata *meta, unsigned long *bad)
+{
+	unsigned long page = ALIGN_DOWN(meta->addr, PAGE_SIZE);
+	const u8 *p;
+
+	for (p = (const u8 *)page; p < (const u8 *)meta->addr; p++)
+		if (*p != kfence_canary(p))
+			goto corrupt;
+	for (p = (const u8 *)meta->addr + meta->size; p < (const u8 *)page + PAGE_SIZE; p++)
+		if (*p != kfence_canary(p))
+			goto corrupt;
+	return true;
+corrupt:
+	*bad = (unsigned long)p;
+	return false;
+}
+
+/* Retire a validated, locked object: check, wipe and protect it, then requeue it. */
+static void kfence_release(struct kfence_metadata *meta, unsigned long flags, bool zombie)
+{
+	unsigned long bad;
+
+	if (meta->unprotected_page) {
+		kfence_protect(meta->unprotected_page);
+		meta->unprotected_page = 0;
+	}
+	if (!kfence_check_canaries(meta, &bad))
+		kfence_report_error(bad, true, NULL, meta, KFENCE_ERROR_CORRUPTION);
+	if (meta->cache && slab_want_init_on_free(meta->cache))
+		memzero_explicit((void *)meta->addr, meta->size);
+
+	WRITE_ONCE(meta->state, KFENCE_OBJECT_FREED);
+	kfence_protect(meta->addr);
+	raw_spin_unlock_irqrestore(&meta->lock, flags);
+
+	kfence_covered_add(meta->alloc_stack_hash, -1);
+	atomic_long_dec(&kfence_counters[KFENCE_COUNTER_ALLOCATED]);
+	atomic_long_inc(&kfence_counters[KFENCE_COUNTER_FREES]);
+	if (zombie)
+		atomic_long_inc(&kfence_counters[KFENCE_COUNTER_ZOMBIES]);
+
+	raw_spin_lock_irqsave(&kfence_freelist_lock, flags);
+	list_add_tail(&meta->list, &kfence_freelist);
+	raw_spin_unlock_irqrestore(&kfence_freelist_lock, flags);
+}
+
+static void kfence_rcu_free(struct rcu_head *h)
+{
+	struct kfence_metadata *meta = container_of(h, struct kfence_metadata, rcu_head);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&meta->lock, flags);
+	meta->state = KFENCE_OBJECT_ALLOCATED;	/* as kfence_release() expects */
+	kfence_release(meta, flags, false);
+}
+
+static void kfence_free_object(void *addr, struct kfence_metadata *meta, bool zombie)
+{
+	unsigned long entries[KFENCE_STACK_DEPTH];
+	depot_stack_handle_t stack;
+	unsigned long flags;
+	int n, skip;
+
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	skip = kfence_skip_frames(entries, n);
+	stack = kfence_save_stack(entries + skip, n - skip, GFP_NOWAIT, preemptible());
+
+	raw_spin_lock_irqsave(&meta->lock, flags);
+	if (meta->state != KFENCE_OBJECT_ALLOCATED || meta->addr != (unsigned long)addr) {
+		/* Double free, or a pointer into the middle: report, change nothing. */
+		kfence_report_error((unsigned long)addr, false, NULL, meta,
+				    KFENCE_ERROR_INVALID_FREE);
+		raw_spin_unlock_irqrestore(&meta->lock, flags);
+		return;
+	}
+	kfence_record(&meta->free_track, stack);
+
+	/* Readers of SLAB_TYPESAFE_BY_RCU objects may look until a grace period ends. */
+	if (!zombie && meta->cache && (meta->cache->flags & SLAB_TYPESAFE_BY_RCU)) {
+		WRITE_ONCE(meta->state, KFENCE_OBJECT_RCU_FREEING);
+		raw_spin_unlock_irqrestore(&meta->lock, flags);
+		call_rcu(&meta->rcu_head, kfence_rcu_free);
+		return;
+	}
+	kfence_release(meta, flags, zombie);
+}
+
+void __kfence_free(void *addr)
+{
+	struct kfence_metadata *meta = addr_to_metadata((unsigned long)addr);
+
+	if (unlikely(!meta || ALIGN_DOWN((unsigned long)addr, PAGE_SIZE) !=
+			      ALIGN_DOWN(meta->addr, PAGE_SIZE))) {
+		/* Not inside an object page: a leading or a guard page. */
+		kfence_report_error((unsigned long)addr, false, NULL, NULL,
+				    KFENCE_ERROR_INVALID_FREE);
+		return;
+	}
+	kfence_free_object(addr, meta, false);
+}
+
+size_t kfence_ksize(const void *addr)
+{
+	const struct kfence_metadata *meta = addr_to_metadata((unsigned long)addr);
+
+	/* Only meaningful while allocated; a racing free makes it a UAF anyway. */
+	return meta ? meta->size : 0;
+}
+
+void *kfence_object_start(const void *addr)
+{
+	const struct kfence_metadata *meta = addr_to_metadata((unsigned long)addr);
+
+	return meta ? (void *)meta->addr : NULL;
+}
+
+/* ===== Faults ===== */
+
+/* Bytes between @addr and the object, or ULONG_MAX if the object is not allocated. */
+static unsigned long kfence_distance(const struct kfence_metadata *meta, unsigned long addr)
+{
+	if (!meta || READ_ONCE(meta->state) != KFENCE_OBJECT_ALLOCATED)
+		return ULONG_MAX;
+	if (addr < meta->addr)
+		return meta->addr - addr;
+	return addr - (meta->addr + meta->size) + 1;
+}
+
+bool kfence_handle_page_fault(unsigned long addr, bool is_write, struct pt_regs *regs)
+{
+	unsigned long page_index, flags;
+	struct kfence_metadata *meta;
+	enum kfence_error_type type;
+
+	if (!is_kfence_address((void *)addr))
+		return false;
+
+	page_index = (addr - (unsigned long)__kfence_pool) / PAGE_SIZE;
+	if (page_index & 1) {
+		/* A guard page: blame the nearer live neighbour. */
+		struct kfence_metadata *left = addr_to_metadata(addr - PAGE_SIZE);
+		struct kfence_metadata *right = addr_to_metadata(addr + PAGE_SIZE);
+		unsigned long dl = kfence_distance(left, addr);
+		unsigned long dr = kfence_distance(right, addr);
+
+		meta = dl <= dr ? left : right;
+		if (min(dl, dr) == ULONG_MAX)
+			meta = NULL;
+		type = KFENCE_ERROR_OOB;
+	} else {
+		meta = addr_to_metadata(addr);
+		type = KFENCE_ERROR_UAF;
+	}
+
+	if (!meta) {
+		kfence_report_error(addr, is_write, regs, NULL, KFENCE_ERROR_INVALID);
+		return kfence_unprotect(addr);
+	}
+
+	raw_spin_lock_irqsave(&meta->lock, flags);
+	switch (meta->state) {
+	case KFENCE_OBJECT_ALLOCATED:
+		if (type == KFENCE_ERROR_OOB) {
+			meta->unprotected_page = addr;
+			break;
+		}
+		/* A live object's page: a stale TLB entry or a stress-test fault. */
+		raw_spin_unlock_irqrestore(&meta->lock, flags);
+		return kfence_unprotect(addr);
+	case KFENCE_OBJECT_FREED:
+		if (type == KFENCE_ERROR_OOB)	/* the neighbour was freed meanwhile */
+			type = KFENCE_ERROR_INVALID;
+		break;
+	case KFENCE_OBJECT_RCU_FREEING:
+		/* Still readable until the grace period ends; cannot fault. */
+		raw_spin_unlock_irqrestore(&meta->lock, flags);
+		return kfence_unprotect(addr);
+	default:
+		type = KFENCE_ERROR_INVALID;
+		break;
+	}
+	kfence_report_error(addr, is_write, regs,
+			    type == KFENCE_ERROR_INVALID ? NULL : meta, type);
+	raw_spin_unlock_irqrestore(&meta->lock, flags);
+
+	/* Let the access through so that the kernel keeps running. */
+	return kfence_unprotect(addr);
+}
+
+/* ===== Cache shutdown and object info ===== */
+
+void kfence_shutdown_cache(struct kmem_cache *s)
+{
+	struct kfence_metadata *meta_array = READ_ONCE(kfence_metadata);
+	unsigned long i, flags;
+
+	if (!meta_array)
+		return;
+
+	for (i = 0; i < kfence_num_objects; i++) {
+		struct kfence_metadata *meta = &meta_array[i];
+
+		if (READ_ONCE(meta->cache) != s)
+			continue;
+		/* kmem_cache_destroy() waited for RCU; a late one is waited for here. */
+		if (READ_ONCE(meta->state) == KFENCE_OBJECT_RCU_FREEING)
+			rcu_barrier();
+		if (READ_ONCE(meta->state) == KFENCE_OBJECT_ALLOCATED)
+			kfence_free_object((void *)meta->addr, meta, true);
+
+		raw_spin_lock_irqsave(&meta->lock, flags);
+		if (meta->cache == s)
+			meta->cache = NULL;
+		raw_spin_unlock_irqrestore(&meta->lock, flags);
+	}
+}
+
+#ifdef CONFIG_PRINTK
+static void kfence_fill_stack(void **out, const struct kfence_track *track)
+{
+	unsigned long *entries;
+	unsigned int i, n = 0;
+
+	if (track->stack)
+		n = stack_depot_fetch(track->stack, &entries);
+	for (i = 0; i < KS_ADDRS_COUNT; i++)
+		out[i] = i < n ? (void *)entries[i] : NULL;
+}
+
+bool __kfence_obj_info(struct kmem_obj_info *kpp, void *object, struct slab *slab)
+{
+	struct kfence_metadata *meta = addr_to_metadata((unsigned long)object);
+	unsigned long flags;
+
+	if (!meta)
+		return false;
+
+	raw_spin_lock_irqsave(&meta->lock, flags);
+	kpp->kp_ptr = object;
+	kpp->kp_slab = slab;
+	kpp->kp_objp = (void *)meta->addr;
+	kpp->kp_data_offset = 0;
+	kpp->kp_slab_cache = meta->cache;
+	kfence_fill_stack(kpp->kp_stack, &meta->alloc_track);
+	kpp->kp_ret = kpp->kp_stack[0];
+	if (meta->state == KFENCE_OBJECT_FREED)
+		kfence_fill_stack(kpp->kp_free_stack, &meta->free_track);
+	raw_spin_unlock_irqrestore(&meta->lock, flags);
+	return true;
+}
+#endif
+
+/* ===== Initialisation and run-time enabling ===== */
+
+static int kfence_panic_check(struct notifier_block *nb, unsigned long action, void *data)
+{
+	unsigned long i, bad;
+
+	if (!kfence_metadata)
+		return NOTIFY_OK;
+	for (i = 0; i < kfence_num_objects; i++) {
+		struct kfence_metadata *meta = &kfence_metadata[i];
+
+		/* No locking: the system is going down and other CPUs are stopped. */
+		if (meta->state == KFENCE_OBJECT_ALLOCATED && !kfence_check_canaries(meta, &bad))
+			kfence_report_error(bad, true, NULL, meta, KFENCE_ERROR_CORRUPTION);
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block kfence_panic_nb = {
+	.notifier_call = kfence_panic_check,
+	.priority = INT_MAX,	/* before the panic prints go further */
+};
+
+static void kfence_announce(const char *how)
+{
+	pr_info("%s: %lu objects, %lu KiB pool at 0x%p, sample interval %lu ms\n", how,
+		kfence_num_objects, KFENCE_POOL_SIZE >> 10, __kfence_pool,
+		READ_ONCE(kfence_sample_interval));
+}
+
+static void kfence_init_common(void)
+{
+	if (kfence_deferrable)
+		INIT_DEFERRABLE_WORK(&kfence_gate_work, kfence_gate_work_fn);
+	else
+		INIT_DELAYED_WORK(&kfence_gate_work, kfence_gate_work_fn);
+	if (kfence_check_on_panic)
+		atomic_notifier_chain_register(&panic_notifier_list, &kfence_panic_nb);
+}
+
+void __init kfence_init(void)
+{
+	kfence_init_common();
+	WRITE_ONCE(kfence_started, true);
+
+	if (!kfence_sample_interval || !kfence_metadata_early)
+		return;
+	stack_depot_init();
+
+	if (!kfence_setup_pool(kfence_metadata_early)) {
+		pr_err("cannot set up the pool, KFENCE stays off\n");
+		memblock_free_late(__pa(kfence_metadata_early), kfence_metadata_bytes());
+		memblock_free_late(__pa(__kfence_pool), KFENCE_POOL_SIZE);
+		__kfence_pool = NULL;
+		kfence_metadata_early = NULL;
+		WRITE_ONCE(kfence_sample_interval, 0);
+		return;
+	}
+	kfence_metadata_early = NULL;
+	kfence_start();
+	kfence_announce("initialized");
+}
+
+static DEFINE_MUTEX(kfence_enable_mutex);
+
+/* Allocate and set up the pool after boot, when KFENCE was off at boot. */
+static int kfence_init_late(void)
+{
+	unsigned long nr = kfence_pool_pages();
+	struct kfence_metadata *meta;
+	struct page *pages;
+
+#ifdef CONFIG_CONTIG_ALLOC
+	pages = alloc_contig_pages(nr, GFP_KERNEL | __GFP_ZERO, first_online_node, NULL);
+#else
+	if (nr > MAX_ORDER_NR_PAGES) {
+		pr_err("a %lu KiB pool needs CONFIG_CONTIG_ALLOC after boot\n",
+		       KFENCE_POOL_SIZE >> 10);
+		return -E2BIG;
+	}
+	pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, get_order(KFENCE_POOL_SIZE));
+#endif
+	if (!pages) {
+		pr_err("cannot allocate the %lu KiB pool\n", KFENCE_POOL_SIZE >> 10);
+		return -ENOMEM;
+	}
+	if (stack_depot_init())
+		goto free_pages;
+	meta = vzalloc(kfence_metadata_bytes());
+	if (!meta)
+		goto free_pages;
+
+	__kfence_pool = page_to_virt(pages);
+	if (!kfence_setup_pool(meta)) {
+		pr_err("cannot set up the pool\n");
+		vfree(meta);
+		__kfence_pool = NULL;
+		goto free_pages;
+	}
+	kfence_start();
+	kfence_announce("initialized late");
+	return 0;
+
+free_pages:
+#ifdef CONFIG_CONTIG_ALLOC
+	free_contig_range(page_to_pfn(pages), nr);
+#else
+	__free_pages(pages, get_order(KFENCE_POOL_SIZE));
+#endif
+	return -ENOMEM;
+}
+
+static int kfence_enable(void)
+{
+	int ret = 0;
+
+	mutex_lock(&kfence_enable_mutex);
+	if (!READ_ONCE(kfence_metadata)) {
+		ret = kfence_init_late();
+	} else if (!READ_ONCE(kfence_enabled)) {
+		kfence_start();
+		kfence_announce("re-enabled");
+	} else {
+		/* New interval: restart the period from now. */
+		mod_delayed_work(system_unbound_wq, &kfence_gate_work, 0);
+	}
+	mutex_unlock(&kfence_enable_mutex);
+	return ret;
+}
+
+static void kfence_disable(void)
+{
+	mutex_lock(&kfence_enable_mutex);
+	if (READ_ONCE(kfence_enabled)) {
+		WRITE_ONCE(kfence_enabled, false);
+		cancel_delayed_work_sync(&kfence_gate_work);
+		atomic_set(&kfence_allocation_gate, 0);
+		pr_info("disabled; objects already allocated stay guarded\n");
+	}
+	mutex_unlock(&kfence_enable_mutex);
+}

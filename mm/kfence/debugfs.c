@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KFENCE debugfs interface: kfence/stats (counters) and kfence/objects (every
+ * slot with its allocation and free stacks).
+ */
+
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/kfence.h>
+#include <linux/seq_file.h>
+
+#include "kfence.h"
+
+const char *const kfence_counter_names[KFENCE_COUNTER_COUNT] = {
+	[KFENCE_COUNTER_ALLOCATED]	= "currently allocated",
+	[KFENCE_COUNTER_ALLOCS]		= "total allocations",
+	[KFENCE_COUNTER_FREES]		= "total frees",
+	[KFENCE_COUNTER_ZOMBIES]	= "zombie allocations",
+	[KFENCE_COUNTER_BUGS]		= "total bugs",
+	[KFENCE_COUNTER_SKIP_INCOMPAT]	= "skipped allocations (incompatible)",
+	[KFENCE_COUNTER_SKIP_CAPACITY]	= "skipped allocations (capacity)",
+	[KFENCE_COUNTER_SKIP_COVERED]	= "skipped allocations (covered)",
+};
+
+/**
+ * kfence_stats_show() - print the contents of kfence/stats
+ * @seq: the file
+ * @v: unused
+ *
+ * Return: 0.
+ */
+int kfence_stats_show(struct seq_file *seq, void *v)
+{
+	int i;
+
+	seq_printf(seq, "enabled: %i\n", READ_ONCE(kfence_enabled));
+	for (i = 0; i < KFENCE_COUNTER_COUNT; i++)
+		seq_printf(seq, "%s: %ld\n", kfence_counter_names[i],
+			   atomic_long_read(&kfence_counters[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kfence_stats);
+
+/* kfence/objects walks the slots; the position is the slot index plus one. */
+static void *kfence_objects_start(struct seq_file *seq, loff_t *pos)
+{
+	if (!READ_ONCE(kfence_metadata) || *pos >= kfence_num_objects)
+		return NULL;
+	return &kfence_metadata[*pos];
+}
+
+static void *kfence_objects_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	++*pos;
+	return kfence_objects_start(seq, pos);
+}
+
+static void kfence_objects_stop(struct seq_file *seq, void *v)
+{
+}
+
+static int kfence_objects_show(struct seq_file *seq, void *v)
+{
+	struct kfence_metadata *meta = v;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&meta->lock, flags);
+	kfence_print_object(seq, meta);
+	raw_spin_unlock_irqrestore(&meta->lock, flags);
+	seq_puts(seq, "---------------------------------\n");
+	return 0;
+}
+
+static const struct seq_operations kfence_objects_sops = {
+	.start = kfence_objects_start,
+	.next = kfence_objects_next,
+	.stop = kfence_objects_stop,
+	.show = kfence_objects_show,
+};
+DEFINE_SEQ_ATTRIBUTE(kfence_objects);
+
+static int __init kfence_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("kfence", NULL);
+
+	debugfs_create_file("stats", 0444, dir, NULL, &kfence_stats_fops);
+	/* Stacks and addresses: root only. */
+	debugfs_create_file("objects", 0400, dir, NULL, &kfence_objects_fops);
+	return 0;
+}
+late_initcall(kfence_debugfs_init);

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of KFENCE share: the per-object metadata, the pool layout
+ * helpers, the counters and the report entry points. Upstream's KUnit suite
+ * (kfence_test.c) includes this header for enum kfence_error_type.
+ */
+
+#ifndef MM_KFENCE_KFENCE_H
+#define MM_KFENCE_KFENCE_H
+
+#include <linux/atomic.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/stackdepot.h>
+#include <linux/types.h>
+
+#include "../slab.h" /* struct kmem_cache, struct slab */
+
+/* Deepest stack kept for an allocation or a free, and printed in a report. */
+#define KFENCE_STACK_DEPTH	64
+
+/*
+ * Redzone canary: a byte pattern that depends on the low address bits, so
+ * that a shifted copy of the redzone does not pass as intact.
+ */
+static inline u8 kfence_canary(const void *addr)
+{
+	return 0xaa ^ ((unsigned long)addr & 0x7);
+}
+
+/* Life cycle of a guarded object slot. */
+enum kfence_object_state {
+	KFENCE_OBJECT_UNUSED,		/* never handed out */
+	KFENCE_OBJECT_ALLOCATED,	/* owned by a slab user */
+	KFENCE_OBJECT_RCU_FREEING,	/* freed, still readable until a grace period ends */
+	KFENCE_OBJECT_FREED,		/* freed; the page is protected */
+};
+
+/* Who allocated or freed an object, and when. */
+struct kfence_track {
+	pid_t pid;
+	int cpu;
+	u64 ts_nsec;
+	depot_stack_handle_t stack;	/* 0: no stack (depot full or never set) */
+};
+
+/* One per guarded object. */
+struct kfence_metadata {
+	struct list_head list;		/* in kfence_freelist, under kfence_freelist_lock */
+	struct rcu_head rcu_head;	/* for SLAB_TYPESAFE_BY_RCU caches */
+
+	/*
+	 * Serialises allocation, free and fault handling of this object; a raw
+	 * lock because all three may run in atomic context.
+	 */
+	raw_spinlock_t lock;
+	enum kfence_object_state state;
+	unsigned long addr;		/* object start; stays within its page */
+	size_t size;			/* requested size */
+	struct kmem_cache *cache;	/* NULL once the cache is destroyed */
+	unsigned long unprotected_page;	/* guard page opened by a report, or 0 */
+	struct kfence_track alloc_track;
+	struct kfence_track free_track;
+	u32 alloc_stack_hash;		/* key in the covered-stacks filter */
+#ifdef CONFIG_MEMCG
+	struct slabobj_ext obj_exts;	/* the slab's obj_exts point here */
+#endif
+};
+
+extern struct kfence_metadata *kfence_metadata;
+
+/* Objects are on every other page, starting with the pool's third page. */
+static inline unsigned long kfence_object_page(long index)
+{
+	return (unsigned long)__kfence_pool + (index + 1) * 2 * PAGE_SIZE;
+}
+
+/**
+ * addr_to_metadata() - metadata of the object whose page holds @addr
+ * @addr: address in the pool
+ *
+ * Return: the metadata, or NULL if @addr is outside every object page (the
+ * two leading pages or beyond the pool). Guard pages map to the object on
+ * their left; callers that care check the page themselves.
+ */
+static inline struct kfence_metadata *addr_to_metadata(unsigned long addr)
+{
+	long index;
+
+	if (!is_kfence_address((void *)addr))
+		return NULL;
+	index = (long)((addr - (unsigned long)__kfence_pool) / (2 * PAGE_SIZE)) - 1;
+	if (index < 0 || index >= kfence_num_objects)
+		return NULL;
+	return &kfence_metadata[index];
+}
+
+/* Index of an object, as shown in reports ("kfence-#N"). */
+static inline long kfence_meta_index(const struct kfence_metadata *meta)
+{
+	return meta - kfence_metadata;
+}
+
+/* Statistics, shown in debugfs kfence/stats. */
+enum kfence_counter_id {
+	KFENCE_COUNTER_ALLOCATED,
+	KFENCE_COUNTER_ALLOCS,
+	KFENCE_COUNTER_FREES,
+	KFENCE_COUNTER_ZOMBIES,
+	KFENCE_COUNTER_BUGS,
+	KFENCE_COUNTER_SKIP_INCOMPAT,
+	KFENCE_COUNTER_SKIP_CAPACITY,
+	KFENCE_COUNTER_SKIP_COVERED,
+	KFENCE_COUNTER_COUNT,
+};
+
+extern atomic_long_t kfence_counters[KFENCE_COUNTER_COUNT];
+extern const char *const kfence_counter_names[KFENCE_COUNTER_COUNT];
+
+extern bool kfence_enabled;
+extern unsigned long kfence_skip_covered_thresh;
+extern unsigned int kfence_burst;
+
+/* Error types, as named in the report title. */
+enum kfence_error_type {
+	KFENCE_ERROR_OOB,		/* access to a guard page next to an object */
+	KFENCE_ERROR_UAF,		/* access to a freed object */
+	KFENCE_ERROR_CORRUPTION,	/* redzone canary changed, found on free */
+	KFENCE_ERROR_INVALID,		/* access to a protected page with no object */
+	KFENCE_ERROR_INVALID_FREE,	/* free of a non-object or already-freed object */
+};
+
+/* core.c */
+bool kfence_check_canaries(const struct kfence_metadata *meta, unsigned long *bad);
+int kfence_parse_num_objects(const char *val, unsigned long *out);
+
+/* report.c */
+void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *regs,
+			 const struct kfence_metadata *meta, enum kfence_error_type type);
+void kfence_print_object(struct seq_file *seq, const struct kfence_metadata *meta);
+int kfence_skip_frames(const unsigned long *entries, int n);
+
+/* debugfs.c */
+int kfence_stats_show(struct seq_file *seq, void *v);
+
+#endif /* MM_KFENCE_KFENCE_H */

@@ -1,0 +1,792 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite "kfence_core": what upstream's "kfence" suite does not cover.
+ * Parameters set at run time through their kernel_param ops (as sysfs would)
+ * including bad values, kfence.num_objects, the debugfs files, pool
+ * exhaustion and the covered-stacks filter, CPUs allocating while the gate
+ * opens and closes, and every field of each report.
+ */
+
+#include <kunit/test.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/init.h>
+#include <linux/jiffies.h>
+#include <linux/kfence.h>
+#include <linux/kthread.h>
+#include <linux/moduleparam.h>
+#include <linux/panic.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sprintf.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <trace/events/printk.h>
+
+#include "kfence.h"
+
+/* ===== Console capture ===== */
+
+/* The text of the last KFENCE report, from its title to its closing line. */
+static struct {
+	spinlock_t lock;	/* serialises the console probe and the tests */
+	bool in_report;
+	int reports;
+	size_t len;
+	char text[8192];
+} kct_log = {
+	.lock = __SPIN_LOCK_UNLOCKED(kct_log.lock),
+};
+
+static void kct_probe_console(void *ignore, const char *buf, size_t len)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&kct_log.lock, flags);
+	if (strnstr(buf, "BUG: KFENCE: ", len)) {
+		kct_log.in_report = true;
+		kct_log.reports++;
+		kct_log.len = 0;
+	} else if (kct_log.in_report && strnstr(buf, "=====", len)) {
+		kct_log.in_report = false;
+	}
+	if (kct_log.in_report) {
+		len = min(len, sizeof(kct_log.text) - 1 - kct_log.len);
+		memcpy(kct_log.text + kct_log.len, buf, len);
+		kct_log.len += len;
+		kct_log.text[kct_log.len] = '\0';
+	}
+	spin_unlock_irqrestore(&kct_log.lock, flags);
+}
+
+static void kct_log_reset(void)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&kct_log.lock, flags);
+	kct_log.in_report = false;
+	kct_log.reports = 0;
+	kct_log.len = 0;
+	kct_log.text[0] = '\0';
+	spin_unlock_irqrestore(&kct_log.lock, flags);
+}
+
+static int kct_reports(void)
+{
+	return READ_ONCE(kct_log.reports);
+}
+
+/*
+ * Expect @needle in the last report; reports are printed synchronously. The
+ * console tracepoint sees records without their newline, so the captured
+ * text is the report's lines run together.
+ */
+static void kct_expect_report_has(struct kunit *test, const char *needle)
+{
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(kct_log.text, needle),
+				  "report lacks \"%s\":\n%s", needle, kct_log.text);
+}
+
+/* ===== Helpers ===== */
+
+static const struct kernel_param *kct_param(const char *name)
+{
+	const struct kernel_param *kp;
+	char full[64];
+
+	snprintf(full, sizeof(full), "kfence.%s", name);
+	for (kp = __start___param; kp < __stop___param; kp++)
+		if (!strcmp(kp->name, full))
+			return kp;
+	return NULL;
+}
+
+/* Set a parameter the way a write to /sys/module/kfence/parameters does. */
+static int kct_set(struct kunit *test, const char *name, const char *val)
+{
+	const struct kernel_param *kp = kct_param(name);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, kp, "no parameter kfence.%s", name);
+	kernel_param_lock(NULL);
+	ret = kp->ops->set(val, kp);
+	kernel_param_unlock(NULL);
+	return ret;
+}
+
+static long kct_counter(enum kfence_counter_id id)
+{
+	return atomic_long_read(&kfence_counters[id]);
+}
+
+/* Render a debugfs show function into a buffer, as reading the file would. */
+static char *kct_render(struct kunit *test, int (*show)(struct seq_file *, void *), void *v)
+{
+	struct seq_file *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->size = 4 * PAGE_SIZE;
+	m->buf = kunit_kzalloc(test, m->size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->buf);
+	show(m, v);
+	KUNIT_ASSERT_LT(test, m->count, m->size);	/* did not overflow */
+	m->buf[m->count] = '\0';
+	return m->buf;
+}
+
+static int kct_print_object_show(struct seq_file *m, void *v)
+{
+	kfence_print_object(m, v);
+	return 0;
+}
+
+enum kct_side { KCT_ANY, KCT_LEFT, KCT_RIGHT };
+
+/* Allocate until KFENCE guards the object (on the wanted side of its page). */
+static void *kct_alloc(struct kunit *test, size_t size, enum kct_side side)
+{
+	unsigned long timeout = jiffies + msecs_to_jiffies(10000 + 100 * kfence_sample_interval);
+	bool left = side == KCT_LEFT;
+
+	do {
+		void *p = kmalloc(size, GFP_KERNEL);
+
+		if (is_kfence_address(p) &&
+		    (side == KCT_ANY || PAGE_ALIGNED(p) == left))
+			return p;
+		kfree(p);
+		cond_resched();
+	} while (time_before(jiffies, timeout));
+	KUNIT_FAIL_AND_ABORT(test, "no KFENCE allocation of %zu bytes within the timeout", size);
+	return NULL;
+}
+
+static unsigned long kct_saved_interval;
+
+/* ===== Parameters ===== */
+
+static void test_param_interval_runtime(struct kunit *test)
+{
+	char buf[32];
+
+	KUNIT_EXPECT_EQ(test, kct_set(test, "sample_interval", "7"), 0);
+	KUNIT_EXPECT_EQ(test, kfence_sample_interval, 7UL);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(kfence_enabled));
+	kct_param("sample_interval")->ops->get(buf, kct_param("sample_interval"));
+	KUNIT_EXPECT_STREQ(test, strim(buf), "7");
+	kfree(kct_alloc(test, 64, KCT_ANY));
+	KUNIT_EXPECT_EQ(test, kct_set(test, "sample_interval", "1"), 0);
+}
+
+static void test_param_interval_rejects_bad_values(struct kunit *test)
+{
+	static const char *const bad[] = {
+		"", "abc", "-1", "12x", "86400001", "99999999999999999999",
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, kct_set(test, "sample_interval", bad[i]), -EINVAL,
+				    "value '%s'", bad[i]);
+		KUNIT_EXPECT_EQ_MSG(test, kfence_sample_interval, 1UL, "value '%s'", bad[i]);
+	}
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(kfence_enabled));
+}
+
+static void test_param_interval_zero_disables(struct kunit *test)
+{
+	long allocs;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, kct_set(test, "sample_interval", "0"), 0);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(kfence_enabled));
+	KUNIT_EXPECT_EQ(test, atomic_read(&kfence_allocation_gate), 0);
+	allocs = kct_counter(KFENCE_COUNTER_ALLOCS);
+	for (i = 0; i < 200; i++) {
+		void *p = kmalloc(32, GFP_KERNEL);
+
+		KUNIT_EXPECT_FALSE(test, is_kfence_address(p));
+		kfree(p);
+		usleep_range(100, 200);
+	}
+	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_COUNTER_ALLOCS), allocs);
+
+	/* Turning it back on reuses the pool. */
+	KUNIT_ASSERT_EQ(test, kct_set(test, "sample_interval", "1"), 0);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(kfence_enabled));
+	kfree(kct_alloc(test, 32, KCT_ANY));
+	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_COUNTER_ALLOCS), allocs);
+}
+
+static void test_param_skip_covered_thresh(struct kunit *test)
+{
+	unsigned long old = kfence_skip_covered_thresh;
+
+	KUNIT_EXPECT_EQ(test, kct_set(test, "skip_covered_thresh", "101"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kct_set(test, "skip_covered_thresh", "ten"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kfence_skip_covered_thresh, old);
+	KUNIT_EXPECT_EQ(test, kct_set(test, "skip_covered_thresh", "50"), 0);
+	KUNIT_EXPECT_EQ(test, kfence_skip_covered_thresh, 50UL);
+	KUNIT_EXPECT_EQ(test, kct_set(test, "skip_covered_thresh", "75"), 0);
+}
+
+static void test_param_burst(struct kunit *test)
+{
+	void *objs[64];
+	int i, n = 0, got = 0;
+
+	KUNIT_EXPECT_EQ(test, kct_set(test, "burst", "1025"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kct_set(test, "burst", "x"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kfence_burst, 0U);
+
+	/*
+	 * A long interval, so that the gate opens exactly once (when the
+	 * interval is written), with 1 + 3 samples in it.
+	 */
+	KUNIT_ASSERT_EQ(test, kct_set(test, "burst", "3"), 0);
+	KUNIT_ASSERT_EQ(test, kct_set(test, "sample_interval", "60000"), 0);
+	msleep(100);	/* let the gate work run */
+	for (i = 0; i < 100000 && n < ARRAY_SIZE(objs); i++) {
+		void *p = kmalloc(16, GFP_KERNEL);
+
+		if (is_kfence_address(p)) {
+			objs[n++] = p;
+			continue;
+		}
+		kfree(p);
+	}
+	got = n;
+	while (n)
+		kfree(objs[--n]);
+	KUNIT_EXPECT_EQ(test, kct_set(test, "burst", "0"), 0);
+	KUNIT_EXPECT_EQ(test, kct_set(test, "sample_interval", "1"), 0);
+	/* Other tasks may take some of the samples, never more than four. */
+	KUNIT_EXPECT_GE(test, got, 2);
+	KUNIT_EXPECT_LE(test, got, 4);
+}
+
+static void test_param_boot_only(struct kunit *test)
+{
+	KUNIT_ASSERT_NOT_NULL(test, kct_param("deferrable"));
+	KUNIT_ASSERT_NOT_NULL(test, kct_param("check_on_panic"));
+	KUNIT_EXPECT_EQ(test, kct_param("deferrable")->perm, 0444);
+	KUNIT_EXPECT_EQ(test, kct_param("check_on_panic")->perm, 0444);
+	KUNIT_EXPECT_EQ(test, kct_param("sample_interval")->perm, 0600);
+	/* num_objects sizes the pool in setup_arch(): an early parameter only. */
+	KUNIT_EXPECT_NULL(test, kct_param("num_objects"));
+}
+
+/* ===== Pool size ===== */
+
+static void test_num_objects_parse(struct kunit *test)
+{
+	static const char *const bad[] = { "0", "65536", "-3", "many", "" };
+	unsigned long n = 12345;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, kfence_parse_num_objects(bad[i], &n), -EINVAL,
+				    "value '%s'", bad[i]);
+		KUNIT_EXPECT_EQ(test, n, 12345UL);
+	}
+	KUNIT_EXPECT_EQ(test, kfence_parse_num_objects(NULL, &n), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kfence_parse_num_objects("1", &n), 0);
+	KUNIT_EXPECT_EQ(test, n, 1UL);
+	KUNIT_EXPECT_EQ(test, kfence_parse_num_objects("0x10", &n), 0);
+	KUNIT_EXPECT_EQ(test, n, 16UL);
+	KUNIT_EXPECT_EQ(test, kfence_parse_num_objects("65535", &n), 0);
+	KUNIT_EXPECT_EQ(test, n, 65535UL);
+}
+
+static void test_num_objects_sizes_pool(struct kunit *test)
+{
+	unsigned long want = CONFIG_KFENCE_NUM_OBJECTS;
+	const char *arg = strstr(saved_command_line, "kfence.num_objects=");
+	char val[16] = "";
+
+	if (arg) {
+		arg += strlen("kfence.num_objects=");
+		strscpy(val, arg, min(sizeof(val), strcspn(arg, " ") + 1));
+		KUNIT_ASSERT_EQ(test, kfence_parse_num_objects(val, &want), 0);
+	}
+	kunit_info(test, "num_objects=%lu (%s)\n", kfence_num_objects,
+		   arg ? "from the command line" : "Kconfig default");
+	KUNIT_EXPECT_EQ(test, kfence_num_objects, want);
+	KUNIT_EXPECT_EQ(test, __kfence_pool_size, (want + 1) * 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, __kfence_pool_size, (unsigned long)KFENCE_POOL_SIZE);
+	/* The last slot is usable and its guard page ends the pool. */
+	KUNIT_EXPECT_EQ(test, kfence_object_page(want - 1) + 2 * PAGE_SIZE,
+			(unsigned long)__kfence_pool + __kfence_pool_size);
+}
+
+static void test_is_kfence_address(struct kunit *test)
+{
+	char *end = __kfence_pool + __kfence_pool_size;
+	void *p = kmalloc(8, GFP_KERNEL);
+
+	KUNIT_EXPECT_FALSE(test, is_kfence_address(NULL));
+	KUNIT_EXPECT_FALSE(test, is_kfence_address(ZERO_SIZE_PTR));
+	KUNIT_EXPECT_TRUE(test, is_kfence_address(__kfence_pool));
+	KUNIT_EXPECT_TRUE(test, is_kfence_address(end - 1));
+	KUNIT_EXPECT_FALSE(test, is_kfence_address(end));
+	KUNIT_EXPECT_FALSE(test, is_kfence_address(__kfence_pool - 1));
+	KUNIT_EXPECT_FALSE(test, is_kfence_address((void *)-1UL));
+	if (!is_kfence_address(p))	/* almost always a slab object */
+		KUNIT_EXPECT_EQ(test, kfence_ksize(p), 0UL);
+	kfree(p);
+}
+
+/* ===== Objects ===== */
+
+static void test_object_placement_and_size(struct kunit *test)
+{
+	const size_t size = 40;
+	char *left = kct_alloc(test, size, KCT_LEFT);
+	char *right = kct_alloc(test, size, KCT_RIGHT);
+	struct kmem_cache *s = virt_to_slab(right)->slab_cache;
+
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(left));
+	/* Right: as close to the guard page as the cache's alignment allows. */
+	KUNIT_EXPECT_LE(test, (unsigned long)right + size, ALIGN((unsigned long)right, PAGE_SIZE));
+	KUNIT_EXPECT_LT(test, ALIGN((unsigned long)right, PAGE_SIZE) -
+			((unsigned long)right + size), (unsigned long)s->align);
+	KUNIT_EXPECT_EQ(test, ksize(left), size);
+	KUNIT_EXPECT_EQ(test, kfence_ksize(right + 3), size);
+	KUNIT_EXPECT_PTR_EQ(test, kfence_object_start(right + 7), (void *)right);
+	KUNIT_EXPECT_EQ(test, objs_per_slab(s, virt_to_slab(right)), 1U);
+	kfree(left);
+	kfree(right);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+}
+
+static void test_fifo_reuse(struct kunit *test)
+{
+	char *first = kct_alloc(test, 32, KCT_ANY);
+	char *next;
+
+	kfree(first);
+	/* A just-freed slot goes to the back of the queue. */
+	next = kct_alloc(test, 32, KCT_ANY);
+	if (kfence_num_objects > 1)
+		KUNIT_EXPECT_NE(test, ALIGN_DOWN((unsigned long)next, PAGE_SIZE),
+				ALIGN_DOWN((unsigned long)first, PAGE_SIZE));
+	kfree(next);
+}
+
+static void test_stats_counters(struct kunit *test)
+{
+	long allocated = kct_counter(KFENCE_COUNTER_ALLOCATED);
+	long frees = kct_counter(KFENCE_COUNTER_FREES);
+	long allocs = kct_counter(KFENCE_COUNTER_ALLOCS);
+	void *p = kct_alloc(test, 24, KCT_ANY);
+
+	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_COUNTER_ALLOCS), allocs + 1);
+	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_COUNTER_ALLOCATED), 1L);
+	kfree(p);
+	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_COUNTER_FREES), frees + 1);
+	/* Other tasks' objects come and go, ours is gone. */
+	KUNIT_EXPECT_LE(test, kct_counter(KFENCE_COUNTER_ALLOCATED), allocated + 8);
+}
+
+static void test_debugfs_stats(struct kunit *test)
+{
+	char *text = kct_render(test, kfence_stats_show, NULL);
+	char line[80];
+	int i;
+
+	KUNIT_EXPECT_TRUE(test, str_has_prefix(text, "enabled: 1\n"));
+	for (i = 0; i < KFENCE_COUNTER_COUNT; i++) {
+		snprintf(line, sizeof(line), "\n%s: ", kfence_counter_names[i]);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(text, line), "missing '%s' in:\n%s",
+					  kfence_counter_names[i], text);
+	}
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "skipped allocations (capacity): "));
+}
+
+static void test_debugfs_objects(struct kunit *test)
+{
+	char *p = kct_alloc(test, 48, KCT_ANY);
+	struct kfence_metadata *meta = addr_to_metadata((unsigned long)p);
+	char want[64];
+	char *text;
+
+	KUNIT_ASSERT_NOT_NULL(test, meta);
+	text = kct_render(test, kct_print_object_show, meta);
+	snprintf(want, sizeof(want), "kfence-#%ld: 0x", kfence_meta_index(meta));
+	KUNIT_EXPECT_TRUE(test, str_has_prefix(text, want));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, ", size=48, cache=kmalloc-"));
+	snprintf(want, sizeof(want), "allocated by task %d on cpu ", current->pid);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, want));
+	KUNIT_EXPECT_NULL(test, strstr(text, "freed by task"));
+	kfree(p);
+
+	text = kct_render(test, kct_print_object_show, meta);
+	snprintf(want, sizeof(want), "freed by task %d on cpu ", current->pid);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, want));
+	/* The free stack starts at its caller, not in the allocator. */
+	KUNIT_EXPECT_NOT_NULL(test, strstr(strstr(text, "freed by"), "test_debugfs_objects"));
+}
+
+static void test_pool_exhaustion(struct kunit *test)
+{
+	long skipped = kct_counter(KFENCE_COUNTER_SKIP_CAPACITY);
+	unsigned long timeout = jiffies + msecs_to_jiffies(60000);
+	void **objs;
+	long n = 0;
+
+	objs = kunit_kcalloc(test, kfence_num_objects, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	/* Covered-stack skipping would stop us short of a full pool. */
+	KUNIT_ASSERT_EQ(test, kct_set(test, "skip_covered_thresh", "0"), 0);
+	while (kct_counter(KFENCE_COUNTER_SKIP_CAPACITY) == skipped &&
+	       time_before(jiffies, timeout)) {
+		void *p = kmalloc(16, GFP_KERNEL);
+
+		if (is_kfence_address(p) && n < kfence_num_objects)
+			objs[n++] = p;
+		else
+			kfree(p);
+		cond_resched();
+	}
+	kunit_info(test, "held %ld of %lu objects when the pool ran out\n", n, kfence_num_objects);
+	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_COUNTER_SKIP_CAPACITY), skipped);
+	KUNIT_EXPECT_GT(test, n, 0L);
+	/* Exhaustion is not an error and the kernel carries on. */
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+	while (n)
+		kfree(objs[--n]);
+	KUNIT_EXPECT_EQ(test, kct_set(test, "skip_covered_thresh", "75"), 0);
+	kfree(kct_alloc(test, 16, KCT_ANY));
+}
+
+static void test_skip_covered(struct kunit *test)
+{
+	long covered = kct_counter(KFENCE_COUNTER_SKIP_COVERED);
+	unsigned long timeout = jiffies + msecs_to_jiffies(20000);
+	void *objs[8];
+	int n = 0, i;
+
+	/* 1%: crowded as soon as a few objects are out. */
+	KUNIT_ASSERT_EQ(test, kct_set(test, "skip_covered_thresh", "1"), 0);
+	while (kct_counter(KFENCE_COUNTER_SKIP_COVERED) == covered &&
+	       time_before(jiffies, timeout)) {
+		for (i = 0; i < 1000; i++) {
+			void *p = kmalloc(16, GFP_KERNEL);	/* always the same stack */
+
+			if (is_kfence_address(p) && n < ARRAY_SIZE(objs))
+				objs[n++] = p;
+			else
+				kfree(p);
+		}
+		cond_resched();
+	}
+	while (n)
+		kfree(objs[--n]);
+	KUNIT_EXPECT_EQ(test, kct_set(test, "skip_covered_thresh", "75"), 0);
+	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_COUNTER_SKIP_COVERED), covered);
+}
+
+static void test_cache_destroy_zombie(struct kunit *test)
+{
+	struct kmem_cache *c = kmem_cache_create("kct-zombie", 32, 0, SLAB_NO_MERGE, NULL);
+	long zombies = kct_counter(KFENCE_COUNTER_ZOMBIES);
+	unsigned long timeout = jiffies + msecs_to_jiffies(20000);
+	char *p = NULL;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	while (time_before(jiffies, timeout)) {
+		p = kmem_cache_alloc(c, GFP_KERNEL);
+		if (is_kfence_address(p))
+			break;
+		kmem_cache_free(c, p);
+		p = NULL;
+		cond_resched();
+	}
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	/* Destroying the cache with the object still out makes it a zombie. */
+	kmem_cache_destroy(c);
+	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_COUNTER_ZOMBIES), zombies + 1);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+	/* ... and a later access is a use-after-free, not a crash. */
+	READ_ONCE(*p);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 1);
+	kct_expect_report_has(test, "cache=<destroyed>");
+}
+
+/* ===== Many CPUs ===== */
+
+struct kct_worker {
+	struct task_struct *task;
+	unsigned long ops;
+	unsigned long kfence;
+};
+
+static int kct_worker_fn(void *arg)
+{
+	struct kct_worker *w = arg;
+	static const size_t sizes[] = { 8, 64, 200, 1000, 4096 };
+	void *held[16] = { };
+	unsigned int i = 0;
+
+	while (!kthread_should_stop()) {
+		void **slot = &held[i % ARRAY_SIZE(held)];
+
+		kfree(*slot);
+		*slot = kmalloc(sizes[i % ARRAY_SIZE(sizes)], GFP_KERNEL);
+		if (is_kfence_address(*slot)) {
+			w->kfence++;
+			memset(*slot, 0x5a, sizes[i % ARRAY_SIZE(sizes)]);
+		}
+		w->ops++;
+		i++;
+		if (!(i % 64))
+			cond_resched();
+	}
+	for (i = 0; i < ARRAY_SIZE(held); i++)
+		kfree(held[i]);
+	return 0;
+}
+
+static void test_many_cpus_gate_flips(struct kunit *test)
+{
+	static const char *const intervals[] = { "1", "0", "3", "1", "0", "1", "2", "1" };
+	long allocated = kct_counter(KFENCE_COUNTER_ALLOCATED);
+	struct kct_worker *workers;
+	unsigned long kfence = 0;
+	int cpu, i, n = 0;
+
+	workers = kunit_kcalloc(test, nr_cpu_ids, sizeof(*workers), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, workers);
+	for_each_online_cpu(cpu) {
+		workers[n].task = kthread_run_on_cpu(kct_worker_fn, &workers[n], cpu, "kct/%u");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(workers[n].task));
+		get_task_struct(workers[n].task);
+		n++;
+	}
+	for (i = 0; i < 4 * ARRAY_SIZE(intervals); i++) {
+		KUNIT_EXPECT_EQ(test, kct_set(test, "sample_interval",
+					      intervals[i % ARRAY_SIZE(intervals)]), 0);
+		msleep(50);
+	}
+	KUNIT_EXPECT_EQ(test, kct_set(test, "sample_interval", "1"), 0);
+	for (i = 0; i < n; i++) {
+		kthread_stop(workers[i].task);
+		put_task_struct(workers[i].task);
+		kfence += workers[i].kfence;
+		KUNIT_EXPECT_GT(test, workers[i].ops, 0UL);
+	}
+	kunit_info(test, "%d CPUs, %lu KFENCE objects among the allocations\n", n, kfence);
+	KUNIT_EXPECT_GT(test, kfence, 0UL);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+	/* Every object the workers got back was freed again. */
+	KUNIT_EXPECT_LE(test, kct_counter(KFENCE_COUNTER_ALLOCATED), allocated + 8);
+}
+
+/* ===== Reports ===== */
+
+static void kct_expect_common(struct kunit *test, const char *title, void *fn)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "%s in %ps+", title, fn);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 1);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(kct_log.text, want) ||
+			      strstr(kct_log.text, want), "want '%s' in:\n%s", want, kct_log.text);
+	/* The faulting or freeing function, never an allocator frame. */
+	KUNIT_EXPECT_NULL(test, strstr(kct_log.text, "in kfree+"));
+	KUNIT_EXPECT_NULL(test, strstr(kct_log.text, "in __kfence"));
+	KUNIT_EXPECT_TRUE(test, test_taint(TAINT_BAD_PAGE));
+}
+
+static void test_report_oob_fields(struct kunit *test)
+{
+	char *p = kct_alloc(test, 32, KCT_RIGHT);
+	struct kfence_metadata *meta = addr_to_metadata((unsigned long)p);
+	long bugs = kct_counter(KFENCE_COUNTER_BUGS);
+	char want[128];
+
+	kct_log_reset();
+	READ_ONCE(p[ALIGN(32, virt_to_slab(p)->slab_cache->align)]);
+	kct_expect_common(test, "BUG: KFENCE: out-of-bounds read", test_report_oob_fields);
+	snprintf(want, sizeof(want), "Out-of-bounds read at 0x%p (%luB right of kfence-#%ld):",
+		 p + ALIGN(32, virt_to_slab(p)->slab_cache->align),
+		 ALIGN(32, virt_to_slab(p)->slab_cache->align) - 32 + 1, kfence_meta_index(meta));
+	kct_expect_report_has(test, want);
+	snprintf(want, sizeof(want), "kfence-#%ld: 0x%p-0x%p, size=32, cache=kmalloc-",
+		 kfence_meta_index(meta), p, p + 31);
+	kct_expect_report_has(test, want);
+	snprintf(want, sizeof(want), "allocated by task %d on cpu ", current->pid);
+	kct_expect_report_has(test, want);
+	kct_expect_report_has(test, "s ago):");
+	snprintf(want, sizeof(want), " %s+", __func__);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(strstr(kct_log.text, "Out-of-bounds read at"), want));
+	kct_expect_report_has(test, "CPU: ");
+	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_COUNTER_BUGS), bugs + 1);
+	kfree(p);
+}
+
+static void test_report_left_oob_write(struct kunit *test)
+{
+	char *p = kct_alloc(test, 32, KCT_LEFT);
+	char want[128];
+
+	kct_log_reset();
+	WRITE_ONCE(p[-3], 1);
+	kct_expect_common(test, "BUG: KFENCE: out-of-bounds write", test_report_left_oob_write);
+	snprintf(want, sizeof(want), "Out-of-bounds write at 0x%p (3B left of kfence-#", p - 3);
+	kct_expect_report_has(test, want);
+	kfree(p);
+	/* The guard page is protected again once the object is gone. */
+	KUNIT_EXPECT_EQ(test, kct_reports(), 1);
+}
+
+static void test_report_uaf_fields(struct kunit *test)
+{
+	char *p = kct_alloc(test, 32, KCT_ANY);
+	char want[128];
+
+	kfree(p);
+	kct_log_reset();
+	READ_ONCE(p[5]);
+	kct_expect_common(test, "BUG: KFENCE: use-after-free read", test_report_uaf_fields);
+	snprintf(want, sizeof(want), "Use-after-free read at 0x%p (in kfence-#", p + 5);
+	kct_expect_report_has(test, want);
+	snprintf(want, sizeof(want), "freed by task %d on cpu ", current->pid);
+	kct_expect_report_has(test, want);
+	/* Allocation stack first, then the free stack. */
+	KUNIT_EXPECT_PTR_NE(test, (void *)strstr(kct_log.text, "allocated by"), NULL);
+	KUNIT_EXPECT_TRUE(test, strstr(kct_log.text, "allocated by") <
+			  strstr(kct_log.text, "freed by"));
+}
+
+static void test_report_invalid_free_fields(struct kunit *test)
+{
+	char *p = kct_alloc(test, 32, KCT_ANY);
+	char want[128];
+
+	kct_log_reset();
+	kfree(p + 8);
+	kct_expect_common(test, "BUG: KFENCE: invalid free", test_report_invalid_free_fields);
+	snprintf(want, sizeof(want), "Invalid free of 0x%p (in kfence-#", p + 8);
+	kct_expect_report_has(test, want);
+	/* The bad free changed nothing: the real one is fine. */
+	kfree(p);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 1);
+}
+
+static void test_report_corruption_bytes(struct kunit *test)
+{
+	char *p = kct_alloc(test, 24, KCT_LEFT);
+	char want[128];
+
+	kct_log_reset();
+	WRITE_ONCE(p[24], 0x42);
+	WRITE_ONCE(p[26], 0x43);
+	kfree(p);
+	kct_expect_common(test, "BUG: KFENCE: memory corruption", test_report_corruption_bytes);
+	snprintf(want, sizeof(want), "Corrupted memory at 0x%p [ ", p + 24);
+	kct_expect_report_has(test, want);
+	/* Changed bytes shown as '!' (or values with no_hash_pointers), others as '.' */
+	kct_expect_report_has(test, no_hash_pointers ? "[ 0x42 . 0x43 . " : "[ ! . ! . ");
+	kct_expect_report_has(test, " ] (in kfence-#");
+}
+
+static void test_report_invalid_access(struct kunit *test)
+{
+	char want[64];
+
+	kct_log_reset();
+	/* The second leading page belongs to no object. */
+	READ_ONCE(__kfence_pool[PAGE_SIZE + 17]);
+	kct_expect_common(test, "BUG: KFENCE: invalid read", test_report_invalid_access);
+	snprintf(want, sizeof(want), "Invalid read at 0x%p:", __kfence_pool + PAGE_SIZE + 17);
+	kct_expect_report_has(test, want);
+	KUNIT_EXPECT_NULL(test, strstr(kct_log.text, "allocated by"));
+}
+
+static void test_no_report_when_clean(struct kunit *test)
+{
+	char *p = kct_alloc(test, 100, KCT_ANY);
+
+	memset(p, 0xff, 100);
+	kfree(p);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+}
+
+/* ===== Suite ===== */
+
+static int kct_init(struct kunit *test)
+{
+	if (!READ_ONCE(kfence_metadata))
+		kunit_skip(test, "KFENCE pool not initialised (kfence.sample_interval=0 at boot?)");
+	kct_log_reset();
+	return 0;
+}
+
+static int kct_suite_init(struct kunit_suite *suite)
+{
+	int ret;
+
+	/* Fast sampling keeps the suite short; restored afterwards. */
+	kct_saved_interval = kfence_sample_interval;
+	kernel_param_lock(NULL);
+	ret = kct_param("sample_interval")->ops->set("1", kct_param("sample_interval"));
+	kernel_param_unlock(NULL);
+	if (ret)
+		return ret;
+	return register_trace_console(kct_probe_console, NULL);
+}
+
+static void kct_suite_exit(struct kunit_suite *suite)
+{
+	char val[24];
+
+	unregister_trace_console(kct_probe_console, NULL);
+	tracepoint_synchronize_unregister();
+	snprintf(val, sizeof(val), "%lu", kct_saved_interval);
+	kernel_param_lock(NULL);
+	kct_param("sample_interval")->ops->set(val, kct_param("sample_interval"));
+	kernel_param_unlock(NULL);
+}
+
+static struct kunit_case kfence_core_cases[] = {
+	KUNIT_CASE(test_param_interval_runtime),
+	KUNIT_CASE(test_param_interval_rejects_bad_values),
+	KUNIT_CASE(test_param_interval_zero_disables),
+	KUNIT_CASE(test_param_skip_covered_thresh),
+	KUNIT_CASE(test_param_burst),
+	KUNIT_CASE(test_param_boot_only),
+	KUNIT_CASE(test_num_objects_parse),
+	KUNIT_CASE(test_num_objects_sizes_pool),
+	KUNIT_CASE(test_is_kfence_address),
+	KUNIT_CASE(test_object_placement_and_size),
+	KUNIT_CASE(test_fifo_reuse),
+	KUNIT_CASE(test_stats_counters),
+	KUNIT_CASE(test_debugfs_stats),
+	KUNIT_CASE(test_debugfs_objects),
+	KUNIT_CASE(test_pool_exhaustion),
+	KUNIT_CASE(test_skip_covered),
+	KUNIT_CASE(test_cache_destroy_zombie),
+	KUNIT_CASE(test_many_cpus_gate_flips),
+	KUNIT_CASE(test_report_oob_fields),
+	KUNIT_CASE(test_report_left_oob_write),
+	KUNIT_CASE(test_report_uaf_fields),
+	KUNIT_CASE(test_report_invalid_free_fields),
+	KUNIT_CASE(test_report_corruption_bytes),
+	KUNIT_CASE(test_report_invalid_access),
+	KUNIT_CASE(test_no_report_when_clean),
+	{},
+};
+
+static struct kunit_suite kfence_core_suite = {
+	.name = "kfence_core",
+	.test_cases = kfence_core_cases,
+	.init = kct_init,
+	.suite_init = kct_suite_init,
+	.suite_exit = kct_suite_exit,
+};
+
+kunit_test_suites(&kfence_core_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kmemsafe KFENCE core KUnit suite");

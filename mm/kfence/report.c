@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KFENCE reports: everything KFENCE prints. The layout (title line, access
+ * line, stack, object, tracks) is the one syzkaller and users' scripts parse,
+ * so the wording of each line is fixed; see Documentation/dev-tools/kfence.rst.
+ */
+
+#define pr_fmt(fmt) fmt
+
+#include <linux/kernel.h>
+#include <linux/kfence.h>
+#include <linux/lockdep.h>
+#include <linux/math.h>
+#include <linux/panic.h>
+#include <linux/printk.h>
+#include <linux/sprintf.h>
+#include <linux/sched/debug.h>
+#include <linux/seq_file.h>
+#include <linux/stacktrace.h>
+#include <linux/string.h>
+#include <trace/events/error_report.h>
+
+#include <asm/kfence.h>
+
+#include "kfence.h"
+
+/* May be overridden by <asm/kfence.h>. */
+#ifndef ARCH_FUNC_PREFIX
+#define ARCH_FUNC_PREFIX ""
+#endif
+
+/* Serialises reports so that two of them never interleave. */
+static DEFINE_RAW_SPINLOCK(kfence_report_lock);
+
+/* ===== Stack frames ===== */
+
+/*
+ * Allocator entry points and helpers that sit between KFENCE and the code a
+ * report is about. The first frame after them is the one to blame, for the
+ * title of a report and for the top of an allocation or free stack.
+ */
+static const char *const kfence_allocator_funcs[] = {
+	"kfree", "kfree_sensitive", "kvfree", "kvfree_sensitive", "kvfree_call_rcu",
+	"kmem_cache_free", "kmem_cache_free_bulk", "__kmem_cache_free_bulk",
+	"build_detached_freelist", "slab_free_after_rcu_debug", "do_slab_free",
+	"kmem_cache_alloc_noprof", "kmem_cache_alloc_node_noprof",
+	"kmem_cache_alloc_lru_noprof", "kmem_cache_alloc_bulk_noprof",
+	"__kmem_cache_alloc_bulk", "__kmalloc_noprof", "__kmalloc_node_noprof",
+	"__kmalloc_cache_noprof", "__kmalloc_cache_node_noprof",
+	"__kmalloc_node_track_caller_noprof", "__kvmalloc_node_noprof",
+	"krealloc_noprof", "kvrealloc_noprof", "slab_alloc_node", "slab_free",
+};
+
+static bool kfence_frame_is_internal(unsigned long ip)
+{
+	char name[KSYM_NAME_LEN];
+	size_t len, plen = strlen(ARCH_FUNC_PREFIX);
+	const char *fn;
+	int i;
+
+	scnprintf(name, sizeof(name), "%ps", (void *)ip);
+	fn = name;
+	if (plen && !strncmp(fn, ARCH_FUNC_PREFIX, plen))
+		fn += plen;
+	/* Ours: every function in mm/kfence is named kfence_* or __kfence_*. */
+	if (str_has_prefix(fn, "kfence_") || str_has_prefix(fn, "__kfence_"))
+		return true;
+	/* Compare up to a compiler suffix such as ".constprop.0" or ".cold". */
+	len = strcspn(fn, ". ");
+	for (i = 0; i < ARRAY_SIZE(kfence_allocator_funcs); i++) {
+		if (strlen(kfence_allocator_funcs[i]) == len &&
+		    !strncmp(fn, kfence_allocator_funcs[i], len))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * kfence_skip_frames() - number of leading KFENCE and allocator frames
+ * @entries: a stack trace, innermost frame first
+ * @n: number of entries
+ *
+ * Return: index of the first frame that belongs to neither KFENCE nor the slab
+ * allocator's entry points, or 0 if every frame does.
+ */
+int kfence_skip_frames(const unsigned long *entries, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!kfence_frame_is_internal(entries[i]))
+			return i;
+	}
+	return 0;
+}
+
+/* ===== Printing helpers ===== */
+
+/* Print to @seq when there is one (debugfs), to the console otherwise. */
+static __printf(2, 3) void kfence_out(struct seq_file *seq, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	if (seq) {
+		seq_vprintf(seq, fmt, args);
+	} else {
+		vaf.fmt = fmt;
+		vaf.va = &args;
+		pr_err("%pV", &vaf);
+	}
+	va_end(args);
+}
+
+static void kfence_print_entries(struct seq_file *seq, const unsigned long *entries, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		kfence_out(seq, " %pS\n", (void *)entries[i]);
+}
+
+static void kfence_print_track(struct seq_file *seq, const struct kfence_metadata *meta,
+			       bool alloc)
+{
+	const struct kfence_track *t = alloc ? &meta->alloc_track : &meta->free_track;
+	u64 ts = t->ts_nsec, age = local_clock() - ts;
+	unsigned long rem = do_div(ts, NSEC_PER_SEC) / NSEC_PER_USEC;
+	unsigned long age_rem = do_div(age, NSEC_PER_SEC) / NSEC_PER_USEC;
+	unsigned long *entries;
+	unsigned int n = 0;
+
+	kfence_out(seq, "%s by task %d on cpu %d at %llu.%06lus (%llu.%06lus ago):\n",
+		   alloc ? "allocated" : "freed", t->pid, t->cpu, ts, rem, age, age_rem);
+	if (t->stack)
+		n = stack_depot_fetch(t->stack, &entries);
+	if (n)
+		kfence_print_entries(seq, entries, n);
+	else
+		kfence_out(seq, " no %s stack\n", alloc ? "allocation" : "deallocation");
+}
+
+/**
+ * kfence_print_object() - describe an object and its allocation and free
+ * @seq: debugfs file to print to, or NULL for the console
+ * @meta: the object, locked by the caller
+ */
+void kfence_print_object(struct seq_file *seq, const struct kfence_metadata *meta)
+{
+	long idx = kfence_meta_index(meta);
+
+	if (meta->state == KFENCE_OBJECT_UNUSED) {
+		kfence_out(seq, "kfence-#%ld unused\n", idx);
+		return;
+	}
+	kfence_out(seq, "kfence-#%ld: 0x%p-0x%p, size=%zu, cache=%s\n\n", idx,
+		   (void *)meta->addr, (void *)(meta->addr + meta->size - 1), meta->size,
+		   meta->cache ? meta->cache->name : "<destroyed>");
+	kfence_print_track(seq, meta, true);
+	if (meta->state == KFENCE_OBJECT_FREED || meta->state == KFENCE_OBJECT_RCU_FREEING) {
+		kfence_out(seq, "\n");
+		kfence_print_track(seq, meta, false);
+	}
+}
+
+/*
+ * The bytes from a corrupted canary to the end of its redzone, at most 16:
+ * '.' for an intact byte, the value (or '!' while pointers are hashed, not to
+ * leak memory contents) for a changed one.
+ */
+static void kfence_format_corruption(char *buf, size_t len,
+				     const struct kfence_metadata *meta, unsigned long address)
+{
+	unsigned long end = address < meta->addr ? meta->addr :
+			    ALIGN_DOWN(meta->addr, PAGE_SIZE) + PAGE_SIZE;
+	const u8 *p;
+	size_t pos;
+
+	end = min(end, address + 16);
+	pos = scnprintf(buf, len, "[");
+	for (p = (const u8 *)address; p < (const u8 *)end; p++) {
+		if (*p == kfence_canary(p))
+			pos += scnprintf(buf + pos, len - pos, " .");
+		else if (no_hash_pointers)
+			pos += scnprintf(buf + pos, len - pos, " 0x%02x", *p);
+		else
+			pos += scnprintf(buf + pos, len - pos, " !");
+	}
+	scnprintf(buf + pos, len - pos, " ]");
+}
+
+/* ===== Reports ===== */
+
+/**
+ * kfence_report_error() - print a KFENCE report and taint the kernel
+ * @address: the bad access, the corrupted byte or the freed pointer
+ * @is_write: whether the access was a write (faults only)
+ * @regs: registers at the fault, or NULL when reporting from a free
+ * @meta: the object concerned, locked by the caller, or NULL
+ * @type: what went wrong
+ */
+void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *regs,
+			 const struct kfence_metadata *meta, enum kfence_error_type type)
+{
+	const char *rw = is_write ? "write" : "read";
+	unsigned long entries[KFENCE_STACK_DEPTH];
+	long idx = meta ? kfence_meta_index(meta) : -1;
+	char bytes[16 * 5 + 4];	/* " 0xNN" per byte, brackets */
+	unsigned long flags;
+	int n, skip = 0;
+	void *culprit;
+
+	if (regs) {
+		/* The faulting instruction is the culprit, even inside a helper. */
+		n = stack_trace_save_regs(regs, entries, ARRAY_SIZE(entries), 0);
+	} else {
+		n = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
+		skip = kfence_skip_frames(entries, n);
+	}
+	culprit = n ? (void *)entries[skip] : NULL;
+
+	/* Printing takes console locks that lockdep would pair with our raw lock. */
+	lockdep_off();
+	raw_spin_lock_irqsave(&kfence_report_lock, flags);
+
+	pr_err("==================================================================\n");
+	switch (type) {
+	case KFENCE_ERROR_OOB: {
+		bool left = address < meta->addr;
+		unsigned long dist = left ? meta->addr - address :
+				     address - (meta->addr + meta->size) + 1;
+
+		pr_err("BUG: KFENCE: out-of-bounds %s in %pS\n\n", rw, culprit);
+		pr_err("Out-of-bounds %s at 0x%p (%luB %s of kfence-#%ld):\n", rw,
+		       (void *)address, dist, left ? "left" : "right", idx);
+		break;
+	}
+	case KFENCE_ERROR_UAF:
+		pr_err("BUG: KFENCE: use-after-free %s in %pS\n\n", rw, culprit);
+		pr_err("Use-after-free %s at 0x%p (in kfence-#%ld):\n", rw, (void *)address, idx);
+		break;
+	case KFENCE_ERROR_CORRUPTION:
+		kfence_format_corruption(bytes, sizeof(bytes), meta, address);
+		pr_err("BUG: KFENCE: memory corruption in %pS\n\n", culprit);
+		pr_err("Corrupted memory at 0x%p %s (in kfence-#%ld):\n", (void *)address,
+		       bytes, idx);
+		break;
+	case KFENCE_ERROR_INVALID:
+		pr_err("BUG: KFENCE: invalid %s in %pS\n\n", rw, culprit);
+		pr_err("Invalid %s at 0x%p:\n", rw, (void *)address);
+		break;
+	case KFENCE_ERROR_INVALID_FREE:
+		pr_err("BUG: KFENCE: invalid free in %pS\n\n", culprit);
+		if (meta)
+			pr_err("Invalid free of 0x%p (in kfence-#%ld):\n", (void *)address, idx);
+		else
+			pr_err("Invalid free of 0x%p:\n", (void *)address);
+		break;
+	}
+	kfence_print_entries(NULL, entries + skip, n - skip);
+
+	if (meta) {
+		pr_err("\n");
+		kfence_print_object(NULL, meta);
+	}
+
+	/* Register contents only when the user asked for raw pointers. */
+	pr_err("\n");
+	if (regs && no_hash_pointers)
+		show_regs(regs);
+	else
+		dump_stack_print_info(KERN_ERR);
+	trace_error_report_end(ERROR_DETECTOR_KFENCE, address);
+	pr_err("==================================================================\n");
+
+	raw_spin_unlock_irqrestore(&kfence_report_lock, flags);
+	lockdep_on();
+
+	atomic_long_inc(&kfence_counters[KFENCE_COUNTER_BUGS]);
+	check_panic_on_warn("KFENCE");
+	/* The heap is known to be corrupted: say so in every later oops. */
+	add_taint(TAINT_BAD_PAGE, LOCKDEP_STILL_OK);
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kfence_demo: provoke real heap bugs on KFENCE-guarded objects so that a
+ * production kernel prints KFENCE reports: an out-of-bounds read, a
+ * use-after-free read, a double free and an overwritten redzone.
+ * Loading it is destructive by design; never load it on a machine you care
+ * about.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kfence.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+/* A multiple of the kmalloc alignment, so a right-placed object ends its page. */
+#define DEMO_SIZE	32
+/* KFENCE guards one allocation per sample interval (100 ms by default). */
+#define DEMO_TIMEOUT	(30 * HZ)
+
+/*
+ * Allocate until KFENCE hands out the object. Sleeping lets the sample timer
+ * run and keeps the non-KFENCE allocations we throw away to a few hundred.
+ */
+static char *demo_alloc(void)
+{
+	unsigned long deadline = jiffies + DEMO_TIMEOUT;
+	char *p;
+
+	while (time_before(jiffies, deadline)) {
+		p = kmalloc(DEMO_SIZE, GFP_KERNEL);
+		if (!p)
+			return NULL;
+		if (is_kfence_address(p))
+			return p;
+		kfree(p);
+		usleep_range(500, 1000);
+	}
+	pr_err("no KFENCE allocation within %d s; is KFENCE enabled?\n",
+	       DEMO_TIMEOUT / HZ);
+	return NULL;
+}
+
+/* Read the byte just past the object, which lies on a guard page. */
+static void demo_oob_read(void)
+{
+	char *p = demo_alloc();
+
+	if (!p)
+		return;
+	/* A left-placed object starts its page: the guard page precedes it. */
+	if (PAGE_ALIGNED(p)) {
+		pr_info("out-of-bounds read left of the object\n");
+		READ_ONCE(p[-1]);
+	} else {
+		pr_info("out-of-bounds read right of the object\n");
+		READ_ONCE(p[DEMO_SIZE]);
+	}
+	kfree(p);
+}
+
+static void demo_use_after_free(void)
+{
+	char *p = demo_alloc();
+
+	if (!p)
+		return;
+	kfree(p);
+	pr_info("use-after-free read\n");
+	READ_ONCE(p[0]);
+}
+
+static void demo_double_free(void)
+{
+	char *p = demo_alloc();
+
+	if (!p)
+		return;
+	kfree(p);
+	pr_info("double free\n");
+	kfree(p);
+}
+
+/* Write into the canary bytes beside the object; kfree() finds the damage. */
+static void demo_corruption(void)
+{
+	char *p = demo_alloc();
+
+	if (!p)
+		return;
+	/* Stay on the object's own page: the other side is the guard page. */
+	if (PAGE_ALIGNED(p)) {
+		pr_info("redzone write right of the object\n");
+		WRITE_ONCE(p[DEMO_SIZE], 0x2a);
+	} else {
+		pr_info("redzone write left of the object\n");
+		WRITE_ONCE(p[-1], 0x2a);
+	}
+	kfree(p);
+}
+
+static int __init kfence_demo_init(void)
+{
+	demo_oob_read();
+	demo_use_after_free();
+	demo_double_free();
+	demo_corruption();
+	pr_info("done\n");
+	/* Nothing to keep loaded: fail the load so the module goes away. */
+	return -EAGAIN;
+}
+module_init(kfence_demo_init);
+
+MODULE_DESCRIPTION("Provoke heap bugs for KFENCE to report");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Commit our files into a base git repository as patches/commits describes.
+
+Usage: commits.py REPO_DIR GIT_DIR. A file that a later commit lists again
+is committed first without the lines that belong to that later commit, so
+that every commit builds on its own: the KUnit suite's Kconfig entry and
+Makefile line arrive with the suite.
+"""
+import os
+import re
+import subprocess
+import sys
+
+repo, git = sys.argv[1], sys.argv[2]
+
+
+def blocks():
+    cur = None
+    for line in open(os.path.join(repo, "patches/commits")):
+        if line.startswith("#") and cur is None:
+            continue
+        if line.startswith("=== "):
+            cur = {"subject": line[4:].strip(), "files": [], "body": []}
+            yield_list.append(cur)
+        elif cur is not None and line.startswith("files:") and not cur["files"]:
+            cur["files"] = line.split()[1:]
+        elif cur is not None:
+            cur["body"].append(line)
+
+
+# Lines owned by a later commit, by the new file that commit introduces.
+LATER = {
+    "mm/kfence/kfence_core_test.c": {
+        "mm/kfence/Makefile": lambda t: "".join(
+            l for l in t.splitlines(True) if "kfence_core_test" not in l),
+        "lib/Kconfig.kfence": lambda t: re.sub(
+            r"config KFENCE_CORE_KUNIT_TEST\n(?:.*\n)*?(?=\n(?:config|endif))\n", "", t),
+    },
+}
+
+yield_list = []
+blocks()
+for i, b in enumerate(yield_list):
+    for f in b["files"]:
+        text = open(os.path.join(repo, f)).read()
+        for later in yield_list[i + 1:]:
+            for new in later["files"]:
+                if new not in b["files"] and f in LATER.get(new, {}):
+                    text = LATER[new][f](text)
+        dst = os.path.join(git, f)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with open(dst, "w") as fh:
+            fh.write(text)
+    subprocess.run(["git", "-C", git, "add", "--"] + b["files"], check=True)
+    msg = b["subject"] + "\n\n" + "".join(b["body"]).strip() + "\n"
+    subprocess.run(["git", "-C", git, "-c", "user.name=kmemsafe", "-c",
+                    "user.email=kmemsafe@localhost", "commit", "-q", "-s", "-F", "-"],
+                   input=msg.encode(), check=True)
