@@ -25,7 +25,7 @@ make_k=(make -C "$KS_TREE" O="$out" ARCH="$arch" "${KS_MAKE_OPTS[@]}")
 # --- 1. tools -----------------------------------------------------------
 "$KS_REPO/scripts/deps.sh"
 mkdir -p "$KS_RUN"
-busybox=$(find "$KS_RUN/busybox-static" -name busybox -type f 2>/dev/null | head -n1 || true)
+busybox=$(find "$KS_RUN/busybox-static" -path "*bin/busybox" -type f 2>/dev/null | head -n1 || true)
 if [ -z "$busybox" ]; then
 	if ! dpkg --print-foreign-architectures | grep -qx $arch; then
 		ks_say "dpkg --add-architecture $arch (to download busybox-static:$arch)"
@@ -36,7 +36,7 @@ if [ -z "$busybox" ]; then
 	rm -f "$KS_RUN"/busybox-static_*.deb
 	(cd "$KS_RUN" && apt-get download -q busybox-static:$arch)
 	dpkg-deb -x "$KS_RUN"/busybox-static_*_$arch.deb "$KS_RUN/busybox-static"
-	busybox=$(find "$KS_RUN/busybox-static" -name busybox -type f | head -n1)
+	busybox=$(find "$KS_RUN/busybox-static" -path "*bin/busybox" -type f | head -n1)
 	[ -n "$busybox" ] || ks_die "no busybox binary in busybox-static:$arch"
 fi
 if [ ! -x "$KS_RUN/gen_init_cpio" ]; then

@@ -305,8 +305,13 @@ static bool kfence_setup_pool(struct kfence_metadata *meta)
  */
 void __init kfence_alloc_pool_and_metadata(void)
 {
-	if (!kfence_sample_interval)
+	if (!kfence_sample_interval) {
+		/* arm64's early parser may have taken a value we rejected. */
+		if (__kfence_pool)
+			memblock_free(__kfence_pool, KFENCE_POOL_SIZE);
+		__kfence_pool = NULL;
 		return;
+	}
 
 	/* arm64 places the pool itself, to map it with pages from the start. */
 	if (!__kfence_pool)

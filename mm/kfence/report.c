@@ -13,6 +13,7 @@
 #include <linux/math.h>
 #include <linux/panic.h>
 #include <linux/printk.h>
+#include <linux/sched/clock.h>
 #include <linux/sprintf.h>
 #include <linux/sched/debug.h>
 #include <linux/seq_file.h>
@@ -42,7 +43,7 @@ static DEFINE_RAW_SPINLOCK(kfence_report_lock);
 static const char *const kfence_allocator_funcs[] = {
 	"kfree", "kfree_sensitive", "kvfree", "kvfree_sensitive", "kvfree_call_rcu",
 	"kmem_cache_free", "kmem_cache_free_bulk", "__kmem_cache_free_bulk",
-	"build_detached_freelist", "slab_free_after_rcu_debug", "do_slab_free",
+	"build_detached_freelist", "slab_free_after_rcu_debug", "do_slab_free", "__slab_free",
 	"kmem_cache_alloc_noprof", "kmem_cache_alloc_node_noprof",
 	"kmem_cache_alloc_lru_noprof", "kmem_cache_alloc_bulk_noprof",
 	"__kmem_cache_alloc_bulk", "__kmalloc_noprof", "__kmalloc_node_noprof",
