@@ -51,7 +51,7 @@ for i, b in enumerate(yield_list):
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         with open(dst, "w") as fh:
             fh.write(text)
-    subprocess.run(["git", "-C", git, "add", "--"] + b["files"], check=True)
+    subprocess.run(["git", "-C", git, "add", "-f", "--"] + b["files"], check=True)
     msg = b["subject"] + "\n\n" + "".join(b["body"]).strip() + "\n"
     subprocess.run(["git", "-C", git, "-c", "user.name=kmemsafe", "-c",
                     "user.email=kmemsafe@localhost", "commit", "-q", "-s", "-F", "-"],

@@ -115,7 +115,8 @@ awk '/=============+$/ { if (inrep) { print; inrep = 0 } else held = $0; next }
      /BUG: KFENCE:/ && held != "" { print held; inrep = 1 }
      inrep { print } { held = "" }' "$log" > "$KS_RUN/reports.txt"
 ks_say "decoded KFENCE reports ($KS_RUN/reports.txt)"
-LLVM=$KS_LLVM/ "$KS_BASE/scripts/decode_stacktrace.sh" "$out/vmlinux" "$KS_TREE/" "$demo" \
+# Base path "auto": ccache (CCACHE_BASEDIR) records sources as $out/../../tree/...
+LLVM=$KS_LLVM/ "$KS_BASE/scripts/decode_stacktrace.sh" "$out/vmlinux" auto "$demo" \
 	< "$KS_RUN/reports.txt" | tee "$KS_RUN/reports.decoded.txt"
 
 status=0

@@ -17,7 +17,7 @@ if [ ! -f "$repo/.kmemsafe-base" ]; then
 	cp -a "$KS_BASE" "$repo"
 	rm -f "$repo/.extracted"
 	git -C "$repo" init -q
-	git -C "$repo" add -A
+	git -C "$repo" add -A -f	# Debian's tarball ignores everything in .gitignore
 	git -C "$repo" -c user.name=kmemsafe -c user.email=kmemsafe@localhost \
 		commit -q -m "Linux $(make -s -C "$KS_BASE" kernelversion) (Debian $KS_BASE_PACKAGE)"
 	git -C "$repo" tag -f base >/dev/null
@@ -48,7 +48,7 @@ PY
 
 ks_say "checking: git am onto a clean base gives the tree make test builds"
 g checkout -q -f -B verify base
-ls "$out"/0*-*.patch | grep -v /0000- | xargs g am -q
+g am -q $(ls "$out"/0*-*.patch | grep -v /0000-)
 bad=0
 while read -r status f; do
 	if [ "$status" = D ]; then

@@ -7,6 +7,7 @@
 
 #define pr_fmt(fmt) fmt
 
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/kfence.h>
 #include <linux/lockdep.h>
