@@ -24,13 +24,21 @@ KS_JOBS=${KS_JOBS:-$(nproc)}
 # Make options for every kernel build: LLVM 16, cached.
 KS_MAKE_OPTS=(LLVM="$KS_LLVM/" CC="ccache $KS_LLVM/clang" HOSTCC="ccache $KS_LLVM/clang")
 
-# Test configurations: name, arch, kunitconfig, required suites, extra boot args.
-# Keep in sync with nothing else: `make test` iterates over this list.
-KS_TEST_CONFIGS=(arm64-kfence x86_64-kfence)
-declare -A KS_CFG_ARCH=([arm64-kfence]=arm64 [x86_64-kfence]=x86_64)
-declare -A KS_CFG_SUITES=([arm64-kfence]="kfence kfence_core" [x86_64-kfence]="kfence kfence_core")
-# x86_64 boots with a pool size other than the Kconfig default.
-declare -A KS_CFG_ARGS=([arm64-kfence]="" [x86_64-kfence]="kfence.num_objects=63")
+# Test configurations: name, arch, required suites, extra boot args. A
+# configuration without a kunitconfig of its own boots another one's kernel
+# (KS_CFG_KERNEL) with other arguments, and may run only some suites.
+# `make test` iterates over this list.
+KS_TEST_CONFIGS=(arm64-kfence x86_64-kfence arm64-kfence-late x86_64-kfence-late)
+declare -A KS_CFG_ARCH=([arm64-kfence]=arm64 [x86_64-kfence]=x86_64
+	[arm64-kfence-late]=arm64 [x86_64-kfence-late]=x86_64)
+declare -A KS_CFG_KERNEL=([arm64-kfence-late]=arm64-kfence [x86_64-kfence-late]=x86_64-kfence)
+declare -A KS_CFG_SUITES=([arm64-kfence]="kfence kfence_core" [x86_64-kfence]="kfence kfence_core"
+	[arm64-kfence-late]="kfence_core" [x86_64-kfence-late]="kfence_core")
+# x86_64 boots with a pool size other than the Kconfig default; the -late
+# configurations boot with KFENCE off and turn it on from the kfence_core suite.
+declare -A KS_CFG_ARGS=([arm64-kfence]="" [x86_64-kfence]="kfence.num_objects=63"
+	[arm64-kfence-late]="kfence.sample_interval=0"
+	[x86_64-kfence-late]="kfence.sample_interval=0 kfence.num_objects=100")
 
 ks_say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 ks_die() { printf 'error: %s\n' "$*" >&2; exit 1; }

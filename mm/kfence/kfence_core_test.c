@@ -164,8 +164,27 @@ static void *kct_alloc(struct kunit *test, size_t size, enum kct_side side)
 }
 
 static unsigned long kct_saved_interval;
+/* The pool did not exist when the suite started: KFENCE was off at boot. */
+static bool kct_enabled_late;
 
 /* ===== Parameters ===== */
+
+static void test_enable_late(struct kunit *test)
+{
+	if (!kct_enabled_late)
+		kunit_skip(test, "KFENCE was on at boot; the -late configurations boot it off");
+
+	KUNIT_EXPECT_NOT_NULL(test, strstr(saved_command_line, "kfence.sample_interval=0"));
+	/* The suite's first write of sample_interval allocated the pool. */
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(kfence_enabled));
+	KUNIT_EXPECT_NOT_NULL(test, __kfence_pool);
+	KUNIT_EXPECT_EQ(test, __kfence_pool_size, (unsigned long)KFENCE_POOL_SIZE);
+	KUNIT_EXPECT_EQ(test, kfence_sample_interval, 1UL);
+	/* Guarded objects come out of it, and bugs in them are caught. */
+	kfree(kct_alloc(test, 32, KCT_ANY));
+	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_COUNTER_ALLOCS), 1L);
+}
+
 
 static void test_param_interval_runtime(struct kunit *test)
 {
@@ -746,8 +765,13 @@ static int kct_suite_init(struct kunit_suite *suite)
 {
 	int ret;
 
-	/* Fast sampling keeps the suite short; restored afterwards. */
+	/*
+	 * Fast sampling keeps the suite short; restored afterwards. On a
+	 * kernel booted with kfence.sample_interval=0 this write is what
+	 * allocates the pool and starts KFENCE (see test_enable_late).
+	 */
 	kct_saved_interval = kfence_sample_interval;
+	kct_enabled_late = !READ_ONCE(kfence_metadata);
 	kernel_param_lock(NULL);
 	ret = kct_param("sample_interval")->ops->set("1", kct_param("sample_interval"));
 	kernel_param_unlock(NULL);
@@ -769,6 +793,7 @@ static void kct_suite_exit(struct kunit_suite *suite)
 }
 
 static struct kunit_case kfence_core_cases[] = {
+	KUNIT_CASE(test_enable_late),
 	KUNIT_CASE(test_param_interval_runtime),
 	KUNIT_CASE(test_param_interval_rejects_bad_values),
 	KUNIT_CASE(test_param_interval_zero_disables),
