@@ -26,8 +26,8 @@ rounds=${KS_BENCH_ROUNDS:-2}
 iters=${KS_BENCH_ITERS:-100000}
 boot_timeout=${KS_BENCH_TIMEOUT:-1200}
 qemu=(qemu-system-aarch64 -machine virt -cpu max -smp 2 -m 1G -nographic -no-reboot
-      -icount shift=0,sleep=off -seed 1)
-append="console=ttyAMA0 panic=-1 nokaslr"
+      -icount "shift=0,sleep=off" -seed 1)
+append="console=ttyAMA0 panic=-1"
 
 # --- tools --------------------------------------------------------------
 "$KS_REPO/scripts/deps.sh"

@@ -102,17 +102,27 @@ static void demo_corruption(void)
 	kfree(p);
 }
 
-static int __init kfence_demo_init(void)
+/*
+ * Not __init: a module's .init.text and .text both start at address 0 in the
+ * .ko, and decode_stacktrace.sh could then resolve frames to the wrong line.
+ * Returns 0 rather than failing the load, because busybox insmod retries a
+ * failed finit_module() with init_module() and would run everything twice.
+ */
+static int kfence_demo_init(void)
 {
 	demo_oob_read();
 	demo_use_after_free();
 	demo_double_free();
 	demo_corruption();
 	pr_info("done\n");
-	/* Nothing to keep loaded: fail the load so the module goes away. */
-	return -EAGAIN;
+	return 0;
 }
 module_init(kfence_demo_init);
+
+static void kfence_demo_exit(void)
+{
+}
+module_exit(kfence_demo_exit);
 
 MODULE_DESCRIPTION("Provoke heap bugs for KFENCE to report");
 MODULE_LICENSE("GPL");
