@@ -10,7 +10,9 @@ cp="perl $KS_BASE/scripts/checkpatch.pl --strict --no-tree --terse --show-types"
 cd "$KS_REPO"
 files=$(git ls-files --cached --others --exclude-standard -- mm include arch lib samples tools/testing \
 	| grep -E '\.(c|h)$|Kconfig|Makefile|Kbuild' || true)
-patches=$(grep -v -e '^#' -e '^$' patches/series 2>/dev/null | sed 's|^|patches/|' || true)
+# Absolute paths: given relative ones from this directory, checkpatch
+# flags the context lines of our patches as added lines.
+patches=$(grep -v -e '^#' -e '^$' patches/series 2>/dev/null | sed "s|^|$KS_REPO/patches/|" || true)
 
 status=0
 report() {

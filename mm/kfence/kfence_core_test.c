@@ -185,7 +185,6 @@ static void test_enable_late(struct kunit *test)
 	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_COUNTER_ALLOCS), 1L);
 }
 
-
 static void test_param_interval_runtime(struct kunit *test)
 {
 	char buf[32];

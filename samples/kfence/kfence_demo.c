@@ -45,24 +45,21 @@ static char *demo_alloc(void)
 }
 
 /* Read the byte just past the object, which lies on a guard page. */
-static void demo_oob_read(void)
+static noinline void demo_oob_read(void)
 {
 	char *p = demo_alloc();
+	bool left;
 
 	if (!p)
 		return;
 	/* A left-placed object starts its page: the guard page precedes it. */
-	if (PAGE_ALIGNED(p)) {
-		pr_info("out-of-bounds read left of the object\n");
-		READ_ONCE(p[-1]);
-	} else {
-		pr_info("out-of-bounds read right of the object\n");
-		READ_ONCE(p[DEMO_SIZE]);
-	}
+	left = PAGE_ALIGNED(p);
+	pr_info("out-of-bounds read %s of the object\n", left ? "left" : "right");
+	READ_ONCE(*(left ? p - 1 : p + DEMO_SIZE));
 	kfree(p);
 }
 
-static void demo_use_after_free(void)
+static noinline void demo_use_after_free(void)
 {
 	char *p = demo_alloc();
 
@@ -73,7 +70,7 @@ static void demo_use_after_free(void)
 	READ_ONCE(p[0]);
 }
 
-static void demo_double_free(void)
+static noinline void demo_double_free(void)
 {
 	char *p = demo_alloc();
 
@@ -85,26 +82,24 @@ static void demo_double_free(void)
 }
 
 /* Write into the canary bytes beside the object; kfree() finds the damage. */
-static void demo_corruption(void)
+static noinline void demo_corruption(void)
 {
 	char *p = demo_alloc();
+	bool left;
 
 	if (!p)
 		return;
 	/* Stay on the object's own page: the other side is the guard page. */
-	if (PAGE_ALIGNED(p)) {
-		pr_info("redzone write right of the object\n");
-		WRITE_ONCE(p[DEMO_SIZE], 0x2a);
-	} else {
-		pr_info("redzone write left of the object\n");
-		WRITE_ONCE(p[-1], 0x2a);
-	}
+	left = !PAGE_ALIGNED(p);
+	pr_info("redzone write %s of the object\n", left ? "left" : "right");
+	WRITE_ONCE(*(left ? p - 1 : p + DEMO_SIZE), 0x2a);
 	kfree(p);
 }
 
 /*
- * Not __init: a module's .init.text and .text both start at address 0 in the
- * .ko, and decode_stacktrace.sh could then resolve frames to the wrong line.
+ * The demo_*() functions are noinline so that every report names the bug's own
+ * function. Not __init: a module's .init.text and .text both start at address
+ * 0 in the .ko, and decode_stacktrace.sh could then resolve the wrong line.
  * Returns 0 rather than failing the load, because busybox insmod retries a
  * failed finit_module() with init_module() and would run everything twice.
  */
