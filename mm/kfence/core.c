@@ -47,7 +47,7 @@ EXPORT_SYMBOL(__kfence_pool_size);
 unsigned long kfence_num_objects __ro_after_init = CONFIG_KFENCE_NUM_OBJECTS;
 EXPORT_SYMBOL_GPL(kfence_num_objects);
 
-struct kfence_metadata *kfence_metadata __read_mostly;
+struct kfence_metadata *kfence_slots __read_mostly;
 
 DEFINE_STATIC_KEY_FALSE(kfence_allocation_key);
 EXPORT_SYMBOL(kfence_allocation_key);
@@ -60,11 +60,11 @@ bool kfence_enabled __read_mostly;
 static bool kfence_started;
 
 /* Free slots, oldest-freed first: reuse is FIFO so freed objects stay guarded longest. */
-static LIST_HEAD(kfence_freelist);
-static DEFINE_RAW_SPINLOCK(kfence_freelist_lock);
+static LIST_HEAD(kfence_free_slots);
+static DEFINE_RAW_SPINLOCK(kfence_slots_lock);
 
 /* Early-boot allocations, handed to kfence_init(). */
-static struct kfence_metadata *kfence_metadata_early __initdata;
+static struct kfence_metadata *kfence_slots_early __initdata;
 
 /*
  * Counting filter of allocation stacks that currently own an object: two
@@ -75,7 +75,7 @@ static struct kfence_metadata *kfence_metadata_early __initdata;
 static atomic_t *kfence_covered;
 static u32 kfence_covered_bits;
 
-atomic_long_t kfence_counters[KFENCE_COUNTER_COUNT];
+atomic_long_t kfence_stats[KFENCE_STAT_COUNT];
 
 /* ===== Parameters ===== */
 
@@ -210,7 +210,7 @@ static size_t kfence_metadata_bytes(void)
 			  kfence_covered_slots() * sizeof(atomic_t));
 }
 
-static bool kfence_protect(unsigned long addr)
+static bool kfence_guard(unsigned long addr)
 {
 	if (likely(kfence_protect_page(ALIGN_DOWN(addr, PAGE_SIZE), true)))
 		return true;
@@ -219,7 +219,7 @@ static bool kfence_protect(unsigned long addr)
 	return false;
 }
 
-static bool kfence_unprotect(unsigned long addr)
+static bool kfence_unguard(unsigned long addr)
 {
 	if (likely(kfence_protect_page(ALIGN_DOWN(addr, PAGE_SIZE), false)))
 		return true;
@@ -285,13 +285,13 @@ static bool kfence_setup_pool(struct kfence_metadata *meta)
 				      kfence_num_objects * sizeof(struct kfence_metadata));
 	kfence_covered_bits = ilog2(kfence_covered_slots());
 	for (i = 0; i < kfence_num_objects; i++) {
-		raw_spin_lock_init(&meta[i].lock);
+		raw_spin_lock_init(&meta[i].slot_lock);
 		meta[i].state = KFENCE_OBJECT_UNUSED;
 		meta[i].addr = kfence_object_page(i);
-		list_add_tail(&meta[i].list, &kfence_freelist);
+		list_add_tail(&meta[i].list, &kfence_free_slots);
 	}
 
-	WRITE_ONCE(kfence_metadata, meta);
+	WRITE_ONCE(kfence_slots, meta);
 	/* Release: whoever sees a non-zero pool size also sees the metadata. */
 	smp_store_release(&__kfence_pool_size, KFENCE_POOL_SIZE);
 	return true;
@@ -320,8 +320,8 @@ void __init kfence_alloc_pool_and_metadata(void)
 		pr_err("cannot allocate the %lu KiB pool\n", KFENCE_POOL_SIZE >> 10);
 		return;
 	}
-	kfence_metadata_early = memblock_alloc(kfence_metadata_bytes(), PAGE_SIZE);
-	if (!kfence_metadata_early) {
+	kfence_slots_early = memblock_alloc(kfence_metadata_bytes(), PAGE_SIZE);
+	if (!kfence_slots_early) {
 		pr_err("cannot allocate metadata\n");
 		memblock_free(__kfence_pool, KFENCE_POOL_SIZE);
 		__kfence_pool = NULL;
@@ -399,7 +399,7 @@ static bool kfence_pool_crowded(void)
 {
 	unsigned long thresh = READ_ONCE(kfence_skip_covered_thresh);
 
-	return thresh && atomic_long_read(&kfence_counters[KFENCE_COUNTER_ALLOCATED]) >=
+	return thresh && atomic_long_read(&kfence_stats[KFENCE_STAT_ALLOCATED]) >=
 			 thresh * kfence_num_objects / 100;
 }
 
@@ -439,14 +439,14 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 	unsigned long flags, page;
 	void *addr;
 
-	raw_spin_lock_irqsave(&kfence_freelist_lock, flags);
-	if (!list_empty(&kfence_freelist)) {
-		meta = list_first_entry(&kfence_freelist, struct kfence_metadata, list);
+	raw_spin_lock_irqsave(&kfence_slots_lock, flags);
+	if (!list_empty(&kfence_free_slots)) {
+		meta = list_first_entry(&kfence_free_slots, struct kfence_metadata, list);
 		list_del_init(&meta->list);
 	}
-	raw_spin_unlock_irqrestore(&kfence_freelist_lock, flags);
+	raw_spin_unlock_irqrestore(&kfence_slots_lock, flags);
 	if (!meta) {
-		atomic_long_inc(&kfence_counters[KFENCE_COUNTER_SKIP_CAPACITY]);
+		atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_CAPACITY]);
 		return NULL;
 	}
 
@@ -456,11 +456,11 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 	 * The slot's lock can be held by a report about its previous life
 	 * printing on this very CPU (printk may allocate); never wait for it.
 	 */
-	if (unlikely(!raw_spin_trylock_irqsave(&meta->lock, flags))) {
-		raw_spin_lock_irqsave(&kfence_freelist_lock, flags);
-		list_add_tail(&meta->list, &kfence_freelist);
-		raw_spin_unlock_irqrestore(&kfence_freelist_lock, flags);
-		atomic_long_inc(&kfence_counters[KFENCE_COUNTER_SKIP_CAPACITY]);
+	if (unlikely(!raw_spin_trylock_irqsave(&meta->slot_lock, flags))) {
+		raw_spin_lock_irqsave(&kfence_slots_lock, flags);
+		list_add_tail(&meta->list, &kfence_free_slots);
+		raw_spin_unlock_irqrestore(&kfence_slots_lock, flags);
+		atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_CAPACITY]);
 		return NULL;
 	}
 
@@ -472,21 +472,21 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 	meta->cache = s;
 	meta->alloc_stack_hash = hash;
 	meta->unprotected_page = 0;
-	kfence_record(&meta->alloc_track, stack);
-	memset(&meta->free_track, 0, sizeof(meta->free_track));
+	kfence_record(&meta->alloc_info, stack);
+	memset(&meta->free_info, 0, sizeof(meta->free_info));
 	virt_to_slab((void *)page)->slab_cache = s;
 
-	if (!kfence_unprotect(page)) {
-		raw_spin_unlock_irqrestore(&meta->lock, flags);
+	if (!kfence_unguard(page)) {
+		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 		return NULL;	/* KFENCE is now off; the slot stays out of use */
 	}
 	kfence_write_canaries(page, meta->addr, size);
 	WRITE_ONCE(meta->state, KFENCE_OBJECT_ALLOCATED);
-	raw_spin_unlock_irqrestore(&meta->lock, flags);
+	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 
 	kfence_covered_add(hash, 1);
-	atomic_long_inc(&kfence_counters[KFENCE_COUNTER_ALLOCATED]);
-	atomic_long_inc(&kfence_counters[KFENCE_COUNTER_ALLOCS]);
+	atomic_long_inc(&kfence_stats[KFENCE_STAT_ALLOCATED]);
+	atomic_long_inc(&kfence_stats[KFENCE_STAT_ALLOCS]);
 
 	addr = (void *)meta->addr;
 	/* The slab fast path skips its own init for KFENCE objects. */
@@ -498,7 +498,7 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 	/* Exercise the fault path: a spurious fault on a live object must be harmless. */
 	if (CONFIG_KFENCE_STRESS_TEST_FAULTS &&
 	    !get_random_u32_below(CONFIG_KFENCE_STRESS_TEST_FAULTS))
-		kfence_protect(page);
+		kfence_guard(page);
 
 	return addr;
 }
@@ -512,7 +512,7 @@ void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags)
 	/* The pool has one page per object and sits in ZONE_NORMAL. */
 	if (size > PAGE_SIZE || (flags & GFP_ZONEMASK) ||
 	    (s->flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_SKIP_KFENCE))) {
-		atomic_long_inc(&kfence_counters[KFENCE_COUNTER_SKIP_INCOMPAT]);
+		atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_INCOMPAT]);
 		return NULL;
 	}
 	if (unlikely(!READ_ONCE(kfence_enabled)))
@@ -530,7 +530,7 @@ void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags)
 	skip = kfence_skip_frames(entries, n);
 	hash = kfence_stack_hash(entries + skip, n - skip);
 	if (kfence_pool_crowded() && kfence_covered_contains(hash)) {
-		atomic_long_inc(&kfence_counters[KFENCE_COUNTER_SKIP_COVERED]);
+		atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_COVERED]);
 		return NULL;
 	}
 	return kfence_guarded_alloc(s, size, flags, entries + skip, n - skip, hash);
@@ -568,7 +568,7 @@ static void kfence_release(struct kfence_metadata *meta, unsigned long flags, bo
 	unsigned long bad;
 
 	if (meta->unprotected_page) {
-		kfence_protect(meta->unprotected_page);
+		kfence_guard(meta->unprotected_page);
 		meta->unprotected_page = 0;
 	}
 	if (!kfence_check_canaries(meta, &bad))
@@ -577,18 +577,18 @@ static void kfence_release(struct kfence_metadata *meta, unsigned long flags, bo
 		memzero_explicit((void *)meta->addr, meta->size);
 
 	WRITE_ONCE(meta->state, KFENCE_OBJECT_FREED);
-	kfence_protect(meta->addr);
-	raw_spin_unlock_irqrestore(&meta->lock, flags);
+	kfence_guard(meta->addr);
+	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 
 	kfence_covered_add(meta->alloc_stack_hash, -1);
-	atomic_long_dec(&kfence_counters[KFENCE_COUNTER_ALLOCATED]);
-	atomic_long_inc(&kfence_counters[KFENCE_COUNTER_FREES]);
+	atomic_long_dec(&kfence_stats[KFENCE_STAT_ALLOCATED]);
+	atomic_long_inc(&kfence_stats[KFENCE_STAT_FREES]);
 	if (zombie)
-		atomic_long_inc(&kfence_counters[KFENCE_COUNTER_ZOMBIES]);
+		atomic_long_inc(&kfence_stats[KFENCE_STAT_ZOMBIES]);
 
-	raw_spin_lock_irqsave(&kfence_freelist_lock, flags);
-	list_add_tail(&meta->list, &kfence_freelist);
-	raw_spin_unlock_irqrestore(&kfence_freelist_lock, flags);
+	raw_spin_lock_irqsave(&kfence_slots_lock, flags);
+	list_add_tail(&meta->list, &kfence_free_slots);
+	raw_spin_unlock_irqrestore(&kfence_slots_lock, flags);
 }
 
 static void kfence_rcu_free(struct rcu_head *h)
@@ -596,7 +596,7 @@ static void kfence_rcu_free(struct rcu_head *h)
 	struct kfence_metadata *meta = container_of(h, struct kfence_metadata, rcu_head);
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&meta->lock, flags);
+	raw_spin_lock_irqsave(&meta->slot_lock, flags);
 	meta->state = KFENCE_OBJECT_ALLOCATED;	/* as kfence_release() expects */
 	kfence_release(meta, flags, false);
 }
@@ -612,20 +612,20 @@ static void kfence_free_object(void *addr, struct kfence_metadata *meta, bool zo
 	skip = kfence_skip_frames(entries, n);
 	stack = kfence_save_stack(entries + skip, n - skip, GFP_NOWAIT, preemptible());
 
-	raw_spin_lock_irqsave(&meta->lock, flags);
+	raw_spin_lock_irqsave(&meta->slot_lock, flags);
 	if (meta->state != KFENCE_OBJECT_ALLOCATED || meta->addr != (unsigned long)addr) {
 		/* Double free, or a pointer into the middle: report, change nothing. */
 		kfence_report_error((unsigned long)addr, false, NULL, meta,
 				    KFENCE_ERROR_INVALID_FREE);
-		raw_spin_unlock_irqrestore(&meta->lock, flags);
+		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 		return;
 	}
-	kfence_record(&meta->free_track, stack);
+	kfence_record(&meta->free_info, stack);
 
 	/* Readers of SLAB_TYPESAFE_BY_RCU objects may look until a grace period ends. */
 	if (!zombie && meta->cache && (meta->cache->flags & SLAB_TYPESAFE_BY_RCU)) {
 		WRITE_ONCE(meta->state, KFENCE_OBJECT_RCU_FREEING);
-		raw_spin_unlock_irqrestore(&meta->lock, flags);
+		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 		call_rcu(&meta->rcu_head, kfence_rcu_free);
 		return;
 	}
@@ -634,7 +634,7 @@ static void kfence_free_object(void *addr, struct kfence_metadata *meta, bool zo
 
 void __kfence_free(void *addr)
 {
-	struct kfence_metadata *meta = addr_to_metadata((unsigned long)addr);
+	struct kfence_metadata *meta = kfence_meta_of((unsigned long)addr);
 
 	if (unlikely(!meta || ALIGN_DOWN((unsigned long)addr, PAGE_SIZE) !=
 			      ALIGN_DOWN(meta->addr, PAGE_SIZE))) {
@@ -648,7 +648,7 @@ void __kfence_free(void *addr)
 
 size_t kfence_ksize(const void *addr)
 {
-	const struct kfence_metadata *meta = addr_to_metadata((unsigned long)addr);
+	const struct kfence_metadata *meta = kfence_meta_of((unsigned long)addr);
 
 	/* Only meaningful while allocated; a racing free makes it a UAF anyway. */
 	return meta ? meta->size : 0;
@@ -656,7 +656,7 @@ size_t kfence_ksize(const void *addr)
 
 void *kfence_object_start(const void *addr)
 {
-	const struct kfence_metadata *meta = addr_to_metadata((unsigned long)addr);
+	const struct kfence_metadata *meta = kfence_meta_of((unsigned long)addr);
 
 	return meta ? (void *)meta->addr : NULL;
 }
@@ -685,8 +685,8 @@ bool kfence_handle_page_fault(unsigned long addr, bool is_write, struct pt_regs 
 	page_index = (addr - (unsigned long)__kfence_pool) / PAGE_SIZE;
 	if (page_index & 1) {
 		/* A guard page: blame the nearer live neighbour. */
-		struct kfence_metadata *left = addr_to_metadata(addr - PAGE_SIZE);
-		struct kfence_metadata *right = addr_to_metadata(addr + PAGE_SIZE);
+		struct kfence_metadata *left = kfence_meta_of(addr - PAGE_SIZE);
+		struct kfence_metadata *right = kfence_meta_of(addr + PAGE_SIZE);
 		unsigned long dl = kfence_distance(left, addr);
 		unsigned long dr = kfence_distance(right, addr);
 
@@ -695,16 +695,16 @@ bool kfence_handle_page_fault(unsigned long addr, bool is_write, struct pt_regs 
 			meta = NULL;
 		type = KFENCE_ERROR_OOB;
 	} else {
-		meta = addr_to_metadata(addr);
+		meta = kfence_meta_of(addr);
 		type = KFENCE_ERROR_UAF;
 	}
 
 	if (!meta) {
 		kfence_report_error(addr, is_write, regs, NULL, KFENCE_ERROR_INVALID);
-		return kfence_unprotect(addr);
+		return kfence_unguard(addr);
 	}
 
-	raw_spin_lock_irqsave(&meta->lock, flags);
+	raw_spin_lock_irqsave(&meta->slot_lock, flags);
 	switch (meta->state) {
 	case KFENCE_OBJECT_ALLOCATED:
 		if (type == KFENCE_ERROR_OOB) {
@@ -712,33 +712,33 @@ bool kfence_handle_page_fault(unsigned long addr, bool is_write, struct pt_regs 
 			break;
 		}
 		/* A live object's page: a stale TLB entry or a stress-test fault. */
-		raw_spin_unlock_irqrestore(&meta->lock, flags);
-		return kfence_unprotect(addr);
+		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+		return kfence_unguard(addr);
 	case KFENCE_OBJECT_FREED:
 		if (type == KFENCE_ERROR_OOB)	/* the neighbour was freed meanwhile */
 			type = KFENCE_ERROR_INVALID;
 		break;
 	case KFENCE_OBJECT_RCU_FREEING:
 		/* Still readable until the grace period ends; cannot fault. */
-		raw_spin_unlock_irqrestore(&meta->lock, flags);
-		return kfence_unprotect(addr);
+		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+		return kfence_unguard(addr);
 	default:
 		type = KFENCE_ERROR_INVALID;
 		break;
 	}
 	kfence_report_error(addr, is_write, regs,
 			    type == KFENCE_ERROR_INVALID ? NULL : meta, type);
-	raw_spin_unlock_irqrestore(&meta->lock, flags);
+	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 
 	/* Let the access through so that the kernel keeps running. */
-	return kfence_unprotect(addr);
+	return kfence_unguard(addr);
 }
 
 /* ===== Cache shutdown and object info ===== */
 
 void kfence_shutdown_cache(struct kmem_cache *s)
 {
-	struct kfence_metadata *meta_array = READ_ONCE(kfence_metadata);
+	struct kfence_metadata *meta_array = READ_ONCE(kfence_slots);
 	unsigned long i, flags;
 
 	if (!meta_array)
@@ -755,10 +755,10 @@ void kfence_shutdown_cache(struct kmem_cache *s)
 		if (READ_ONCE(meta->state) == KFENCE_OBJECT_ALLOCATED)
 			kfence_free_object((void *)meta->addr, meta, true);
 
-		raw_spin_lock_irqsave(&meta->lock, flags);
+		raw_spin_lock_irqsave(&meta->slot_lock, flags);
 		if (meta->cache == s)
 			meta->cache = NULL;
-		raw_spin_unlock_irqrestore(&meta->lock, flags);
+		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 	}
 }
 
@@ -776,23 +776,23 @@ static void kfence_fill_stack(void **out, const struct kfence_track *track)
 
 bool __kfence_obj_info(struct kmem_obj_info *kpp, void *object, struct slab *slab)
 {
-	struct kfence_metadata *meta = addr_to_metadata((unsigned long)object);
+	struct kfence_metadata *meta = kfence_meta_of((unsigned long)object);
 	unsigned long flags;
 
 	if (!meta)
 		return false;
 
-	raw_spin_lock_irqsave(&meta->lock, flags);
+	raw_spin_lock_irqsave(&meta->slot_lock, flags);
 	kpp->kp_ptr = object;
 	kpp->kp_slab = slab;
 	kpp->kp_objp = (void *)meta->addr;
 	kpp->kp_data_offset = 0;
 	kpp->kp_slab_cache = meta->cache;
-	kfence_fill_stack(kpp->kp_stack, &meta->alloc_track);
+	kfence_fill_stack(kpp->kp_stack, &meta->alloc_info);
 	kpp->kp_ret = kpp->kp_stack[0];
 	if (meta->state == KFENCE_OBJECT_FREED)
-		kfence_fill_stack(kpp->kp_free_stack, &meta->free_track);
-	raw_spin_unlock_irqrestore(&meta->lock, flags);
+		kfence_fill_stack(kpp->kp_free_stack, &meta->free_info);
+	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 	return true;
 }
 #endif
@@ -803,10 +803,10 @@ static int kfence_panic_check(struct notifier_block *nb, unsigned long action, v
 {
 	unsigned long i, bad;
 
-	if (!kfence_metadata)
+	if (!kfence_slots)
 		return NOTIFY_OK;
 	for (i = 0; i < kfence_num_objects; i++) {
-		struct kfence_metadata *meta = &kfence_metadata[i];
+		struct kfence_metadata *meta = &kfence_slots[i];
 
 		/* No locking: the system is going down and other CPUs are stopped. */
 		if (meta->state == KFENCE_OBJECT_ALLOCATED && !kfence_check_canaries(meta, &bad))
@@ -842,20 +842,20 @@ void __init kfence_init(void)
 	kfence_init_common();
 	WRITE_ONCE(kfence_started, true);
 
-	if (!kfence_sample_interval || !kfence_metadata_early)
+	if (!kfence_sample_interval || !kfence_slots_early)
 		return;
 	stack_depot_init();
 
-	if (!kfence_setup_pool(kfence_metadata_early)) {
+	if (!kfence_setup_pool(kfence_slots_early)) {
 		pr_err("cannot set up the pool, KFENCE stays off\n");
-		memblock_free_late(__pa(kfence_metadata_early), kfence_metadata_bytes());
+		memblock_free_late(__pa(kfence_slots_early), kfence_metadata_bytes());
 		memblock_free_late(__pa(__kfence_pool), KFENCE_POOL_SIZE);
 		__kfence_pool = NULL;
-		kfence_metadata_early = NULL;
+		kfence_slots_early = NULL;
 		WRITE_ONCE(kfence_sample_interval, 0);
 		return;
 	}
-	kfence_metadata_early = NULL;
+	kfence_slots_early = NULL;
 	kfence_start();
 	kfence_announce("initialized");
 }
@@ -914,7 +914,7 @@ static int kfence_enable(void)
 	int ret = 0;
 
 	mutex_lock(&kfence_enable_mutex);
-	if (!READ_ONCE(kfence_metadata)) {
+	if (!READ_ONCE(kfence_slots)) {
 		ret = kfence_init_late();
 	} else if (!READ_ONCE(kfence_enabled)) {
 		kfence_start();

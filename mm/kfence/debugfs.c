@@ -11,15 +11,15 @@
 
 #include "kfence.h"
 
-const char *const kfence_counter_names[KFENCE_COUNTER_COUNT] = {
-	[KFENCE_COUNTER_ALLOCATED]	= "currently allocated",
-	[KFENCE_COUNTER_ALLOCS]		= "total allocations",
-	[KFENCE_COUNTER_FREES]		= "total frees",
-	[KFENCE_COUNTER_ZOMBIES]	= "zombie allocations",
-	[KFENCE_COUNTER_BUGS]		= "total bugs",
-	[KFENCE_COUNTER_SKIP_INCOMPAT]	= "skipped allocations (incompatible)",
-	[KFENCE_COUNTER_SKIP_CAPACITY]	= "skipped allocations (capacity)",
-	[KFENCE_COUNTER_SKIP_COVERED]	= "skipped allocations (covered)",
+const char *const kfence_stat_names[KFENCE_STAT_COUNT] = {
+	[KFENCE_STAT_ALLOCATED]	= "currently allocated",
+	[KFENCE_STAT_ALLOCS]		= "total allocations",
+	[KFENCE_STAT_FREES]		= "total frees",
+	[KFENCE_STAT_ZOMBIES]	= "zombie allocations",
+	[KFENCE_STAT_BUGS]		= "total bugs",
+	[KFENCE_STAT_SKIP_INCOMPAT]	= "skipped allocations (incompatible)",
+	[KFENCE_STAT_SKIP_CAPACITY]	= "skipped allocations (capacity)",
+	[KFENCE_STAT_SKIP_COVERED]	= "skipped allocations (covered)",
 };
 
 /**
@@ -34,9 +34,9 @@ int kfence_stats_show(struct seq_file *seq, void *v)
 	int i;
 
 	seq_printf(seq, "enabled: %i\n", READ_ONCE(kfence_enabled));
-	for (i = 0; i < KFENCE_COUNTER_COUNT; i++)
-		seq_printf(seq, "%s: %ld\n", kfence_counter_names[i],
-			   atomic_long_read(&kfence_counters[i]));
+	for (i = 0; i < KFENCE_STAT_COUNT; i++)
+		seq_printf(seq, "%s: %ld\n", kfence_stat_names[i],
+			   atomic_long_read(&kfence_stats[i]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kfence_stats);
@@ -44,9 +44,9 @@ DEFINE_SHOW_ATTRIBUTE(kfence_stats);
 /* kfence/objects walks the slots; the position is the slot index plus one. */
 static void *kfence_objects_start(struct seq_file *seq, loff_t *pos)
 {
-	if (!READ_ONCE(kfence_metadata) || *pos >= kfence_num_objects)
+	if (!READ_ONCE(kfence_slots) || *pos >= kfence_num_objects)
 		return NULL;
-	return &kfence_metadata[*pos];
+	return &kfence_slots[*pos];
 }
 
 static void *kfence_objects_next(struct seq_file *seq, void *v, loff_t *pos)
@@ -64,9 +64,9 @@ static int kfence_objects_show(struct seq_file *seq, void *v)
 	struct kfence_metadata *meta = v;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&meta->lock, flags);
+	raw_spin_lock_irqsave(&meta->slot_lock, flags);
 	kfence_print_object(seq, meta);
-	raw_spin_unlock_irqrestore(&meta->lock, flags);
+	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 	seq_puts(seq, "---------------------------------\n");
 	return 0;
 }

@@ -47,28 +47,28 @@ struct kfence_track {
 
 /* One per guarded object. */
 struct kfence_metadata {
-	struct list_head list;		/* in kfence_freelist, under kfence_freelist_lock */
+	struct list_head list;		/* in kfence_free_slots, under kfence_slots_lock */
 	struct rcu_head rcu_head;	/* for SLAB_TYPESAFE_BY_RCU caches */
 
 	/*
 	 * Serialises allocation, free and fault handling of this object; a raw
 	 * lock because all three may run in atomic context.
 	 */
-	raw_spinlock_t lock;
+	raw_spinlock_t slot_lock;
 	enum kfence_object_state state;
 	unsigned long addr;		/* object start; stays within its page */
 	size_t size;			/* requested size */
 	struct kmem_cache *cache;	/* NULL once the cache is destroyed */
 	unsigned long unprotected_page;	/* guard page opened by a report, or 0 */
-	struct kfence_track alloc_track;
-	struct kfence_track free_track;
+	struct kfence_track alloc_info;
+	struct kfence_track free_info;
 	u32 alloc_stack_hash;		/* key in the covered-stacks filter */
 #ifdef CONFIG_MEMCG
 	struct slabobj_ext obj_exts;	/* the slab's obj_exts point here */
 #endif
 };
 
-extern struct kfence_metadata *kfence_metadata;
+extern struct kfence_metadata *kfence_slots;
 
 /* Objects are on every other page, starting with the pool's third page. */
 static inline unsigned long kfence_object_page(long index)
@@ -77,14 +77,14 @@ static inline unsigned long kfence_object_page(long index)
 }
 
 /**
- * addr_to_metadata() - metadata of the object whose page holds @addr
+ * kfence_meta_of() - metadata of the object whose page holds @addr
  * @addr: address in the pool
  *
  * Return: the metadata, or NULL if @addr is outside every object page (the
  * two leading pages or beyond the pool). Guard pages map to the object on
  * their left; callers that care check the page themselves.
  */
-static inline struct kfence_metadata *addr_to_metadata(unsigned long addr)
+static inline struct kfence_metadata *kfence_meta_of(unsigned long addr)
 {
 	long index;
 
@@ -93,30 +93,30 @@ static inline struct kfence_metadata *addr_to_metadata(unsigned long addr)
 	index = (long)((addr - (unsigned long)__kfence_pool) / (2 * PAGE_SIZE)) - 1;
 	if (index < 0 || index >= kfence_num_objects)
 		return NULL;
-	return &kfence_metadata[index];
+	return &kfence_slots[index];
 }
 
 /* Index of an object, as shown in reports ("kfence-#N"). */
 static inline long kfence_meta_index(const struct kfence_metadata *meta)
 {
-	return meta - kfence_metadata;
+	return meta - kfence_slots;
 }
 
 /* Statistics, shown in debugfs kfence/stats. */
-enum kfence_counter_id {
-	KFENCE_COUNTER_ALLOCATED,
-	KFENCE_COUNTER_ALLOCS,
-	KFENCE_COUNTER_FREES,
-	KFENCE_COUNTER_ZOMBIES,
-	KFENCE_COUNTER_BUGS,
-	KFENCE_COUNTER_SKIP_INCOMPAT,
-	KFENCE_COUNTER_SKIP_CAPACITY,
-	KFENCE_COUNTER_SKIP_COVERED,
-	KFENCE_COUNTER_COUNT,
+enum kfence_stat_id {
+	KFENCE_STAT_ALLOCATED,
+	KFENCE_STAT_ALLOCS,
+	KFENCE_STAT_FREES,
+	KFENCE_STAT_ZOMBIES,
+	KFENCE_STAT_BUGS,
+	KFENCE_STAT_SKIP_INCOMPAT,
+	KFENCE_STAT_SKIP_CAPACITY,
+	KFENCE_STAT_SKIP_COVERED,
+	KFENCE_STAT_COUNT,
 };
 
-extern atomic_long_t kfence_counters[KFENCE_COUNTER_COUNT];
-extern const char *const kfence_counter_names[KFENCE_COUNTER_COUNT];
+extern atomic_long_t kfence_stats[KFENCE_STAT_COUNT];
+extern const char *const kfence_stat_names[KFENCE_STAT_COUNT];
 
 extern bool kfence_enabled;
 extern unsigned long kfence_skip_covered_thresh;

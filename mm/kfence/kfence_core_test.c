@@ -116,9 +116,9 @@ static int kct_set(struct kunit *test, const char *name, const char *val)
 	return ret;
 }
 
-static long kct_counter(enum kfence_counter_id id)
+static long kct_counter(enum kfence_stat_id id)
 {
-	return atomic_long_read(&kfence_counters[id]);
+	return atomic_long_read(&kfence_stats[id]);
 }
 
 /* Render a debugfs show function into a buffer, as reading the file would. */
@@ -182,7 +182,7 @@ static void test_enable_late(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kfence_sample_interval, 1UL);
 	/* Guarded objects come out of it, and bugs in them are caught. */
 	kfree(kct_alloc(test, 32, KCT_ANY));
-	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_COUNTER_ALLOCS), 1L);
+	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_STAT_ALLOCS), 1L);
 }
 
 static void test_param_interval_runtime(struct kunit *test)
@@ -221,7 +221,7 @@ static void test_param_interval_zero_disables(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kct_set(test, "sample_interval", "0"), 0);
 	KUNIT_EXPECT_FALSE(test, READ_ONCE(kfence_enabled));
 	KUNIT_EXPECT_EQ(test, atomic_read(&kfence_allocation_gate), 0);
-	allocs = kct_counter(KFENCE_COUNTER_ALLOCS);
+	allocs = kct_counter(KFENCE_STAT_ALLOCS);
 	for (i = 0; i < 200; i++) {
 		void *p = kmalloc(32, GFP_KERNEL);
 
@@ -229,13 +229,13 @@ static void test_param_interval_zero_disables(struct kunit *test)
 		kfree(p);
 		usleep_range(100, 200);
 	}
-	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_COUNTER_ALLOCS), allocs);
+	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_STAT_ALLOCS), allocs);
 
 	/* Turning it back on reuses the pool. */
 	KUNIT_ASSERT_EQ(test, kct_set(test, "sample_interval", "1"), 0);
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(kfence_enabled));
 	kfree(kct_alloc(test, 32, KCT_ANY));
-	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_COUNTER_ALLOCS), allocs);
+	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_STAT_ALLOCS), allocs);
 }
 
 static void test_param_skip_covered_thresh(struct kunit *test)
@@ -407,17 +407,17 @@ static void test_fifo_reuse(struct kunit *test)
 
 static void test_stats_counters(struct kunit *test)
 {
-	long allocated = kct_counter(KFENCE_COUNTER_ALLOCATED);
-	long frees = kct_counter(KFENCE_COUNTER_FREES);
-	long allocs = kct_counter(KFENCE_COUNTER_ALLOCS);
+	long allocated = kct_counter(KFENCE_STAT_ALLOCATED);
+	long frees = kct_counter(KFENCE_STAT_FREES);
+	long allocs = kct_counter(KFENCE_STAT_ALLOCS);
 	void *p = kct_alloc(test, 24, KCT_ANY);
 
-	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_COUNTER_ALLOCS), allocs + 1);
-	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_COUNTER_ALLOCATED), 1L);
+	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_STAT_ALLOCS), allocs + 1);
+	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_STAT_ALLOCATED), 1L);
 	kfree(p);
-	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_COUNTER_FREES), frees + 1);
+	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_STAT_FREES), frees + 1);
 	/* Other tasks' objects come and go, ours is gone. */
-	KUNIT_EXPECT_LE(test, kct_counter(KFENCE_COUNTER_ALLOCATED), allocated + 8);
+	KUNIT_EXPECT_LE(test, kct_counter(KFENCE_STAT_ALLOCATED), allocated + 8);
 }
 
 static void test_debugfs_stats(struct kunit *test)
@@ -427,10 +427,10 @@ static void test_debugfs_stats(struct kunit *test)
 	int i;
 
 	KUNIT_EXPECT_TRUE(test, str_has_prefix(text, "enabled: 1\n"));
-	for (i = 0; i < KFENCE_COUNTER_COUNT; i++) {
-		snprintf(line, sizeof(line), "\n%s: ", kfence_counter_names[i]);
+	for (i = 0; i < KFENCE_STAT_COUNT; i++) {
+		snprintf(line, sizeof(line), "\n%s: ", kfence_stat_names[i]);
 		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(text, line), "missing '%s' in:\n%s",
-					  kfence_counter_names[i], text);
+					  kfence_stat_names[i], text);
 	}
 	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "skipped allocations (capacity): "));
 }
@@ -438,7 +438,7 @@ static void test_debugfs_stats(struct kunit *test)
 static void test_debugfs_objects(struct kunit *test)
 {
 	char *p = kct_alloc(test, 48, KCT_ANY);
-	struct kfence_metadata *meta = addr_to_metadata((unsigned long)p);
+	struct kfence_metadata *meta = kfence_meta_of((unsigned long)p);
 	char want[64];
 	char *text;
 
@@ -461,7 +461,7 @@ static void test_debugfs_objects(struct kunit *test)
 
 static void test_pool_exhaustion(struct kunit *test)
 {
-	long skipped = kct_counter(KFENCE_COUNTER_SKIP_CAPACITY);
+	long skipped = kct_counter(KFENCE_STAT_SKIP_CAPACITY);
 	unsigned long timeout = jiffies + msecs_to_jiffies(60000);
 	void **objs;
 	long n = 0;
@@ -470,7 +470,7 @@ static void test_pool_exhaustion(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	/* Covered-stack skipping would stop us short of a full pool. */
 	KUNIT_ASSERT_EQ(test, kct_set(test, "skip_covered_thresh", "0"), 0);
-	while (kct_counter(KFENCE_COUNTER_SKIP_CAPACITY) == skipped &&
+	while (kct_counter(KFENCE_STAT_SKIP_CAPACITY) == skipped &&
 	       time_before(jiffies, timeout)) {
 		void *p = kmalloc(16, GFP_KERNEL);
 
@@ -481,7 +481,7 @@ static void test_pool_exhaustion(struct kunit *test)
 		cond_resched();
 	}
 	kunit_info(test, "held %ld of %lu objects when the pool ran out\n", n, kfence_num_objects);
-	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_COUNTER_SKIP_CAPACITY), skipped);
+	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_STAT_SKIP_CAPACITY), skipped);
 	KUNIT_EXPECT_GT(test, n, 0L);
 	/* Exhaustion is not an error and the kernel carries on. */
 	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
@@ -493,14 +493,14 @@ static void test_pool_exhaustion(struct kunit *test)
 
 static void test_skip_covered(struct kunit *test)
 {
-	long covered = kct_counter(KFENCE_COUNTER_SKIP_COVERED);
+	long covered = kct_counter(KFENCE_STAT_SKIP_COVERED);
 	unsigned long timeout = jiffies + msecs_to_jiffies(20000);
 	void *objs[8];
 	int n = 0, i;
 
 	/* 1%: crowded as soon as a few objects are out. */
 	KUNIT_ASSERT_EQ(test, kct_set(test, "skip_covered_thresh", "1"), 0);
-	while (kct_counter(KFENCE_COUNTER_SKIP_COVERED) == covered &&
+	while (kct_counter(KFENCE_STAT_SKIP_COVERED) == covered &&
 	       time_before(jiffies, timeout)) {
 		for (i = 0; i < 1000; i++) {
 			void *p = kmalloc(16, GFP_KERNEL);	/* always the same stack */
@@ -515,13 +515,13 @@ static void test_skip_covered(struct kunit *test)
 	while (n)
 		kfree(objs[--n]);
 	KUNIT_EXPECT_EQ(test, kct_set(test, "skip_covered_thresh", "75"), 0);
-	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_COUNTER_SKIP_COVERED), covered);
+	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_STAT_SKIP_COVERED), covered);
 }
 
 static void test_cache_destroy_zombie(struct kunit *test)
 {
 	struct kmem_cache *c = kmem_cache_create("kct-zombie", 32, 0, SLAB_NO_MERGE, NULL);
-	long zombies = kct_counter(KFENCE_COUNTER_ZOMBIES);
+	long zombies = kct_counter(KFENCE_STAT_ZOMBIES);
 	unsigned long timeout = jiffies + msecs_to_jiffies(20000);
 	char *p = NULL;
 
@@ -537,7 +537,7 @@ static void test_cache_destroy_zombie(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	/* Destroying the cache with the object still out makes it a zombie. */
 	kmem_cache_destroy(c);
-	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_COUNTER_ZOMBIES), zombies + 1);
+	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_STAT_ZOMBIES), zombies + 1);
 	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
 	/* ... and a later access is a use-after-free, not a crash. */
 	READ_ONCE(*p);
@@ -582,7 +582,7 @@ static int kct_worker_fn(void *arg)
 static void test_many_cpus_gate_flips(struct kunit *test)
 {
 	static const char *const intervals[] = { "1", "0", "3", "1", "0", "1", "2", "1" };
-	long allocated = kct_counter(KFENCE_COUNTER_ALLOCATED);
+	long allocated = kct_counter(KFENCE_STAT_ALLOCATED);
 	struct kct_worker *workers;
 	unsigned long kfence = 0;
 	int cpu, i, n = 0;
@@ -611,7 +611,7 @@ static void test_many_cpus_gate_flips(struct kunit *test)
 	KUNIT_EXPECT_GT(test, kfence, 0UL);
 	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
 	/* Every object the workers got back was freed again. */
-	KUNIT_EXPECT_LE(test, kct_counter(KFENCE_COUNTER_ALLOCATED), allocated + 8);
+	KUNIT_EXPECT_LE(test, kct_counter(KFENCE_STAT_ALLOCATED), allocated + 8);
 }
 
 /* ===== Reports ===== */
@@ -633,9 +633,9 @@ static void kct_expect_common(struct kunit *test, const char *title, void *fn)
 static void test_report_oob_fields(struct kunit *test)
 {
 	char *p = kct_alloc(test, 32, KCT_RIGHT);
-	struct kfence_metadata *meta = addr_to_metadata((unsigned long)p);
+	struct kfence_metadata *meta = kfence_meta_of((unsigned long)p);
 	unsigned long off = ALIGN(32UL, virt_to_slab(p)->slab_cache->align);
-	long bugs = kct_counter(KFENCE_COUNTER_BUGS);
+	long bugs = kct_counter(KFENCE_STAT_BUGS);
 	char want[128];
 
 	kct_log_reset();
@@ -653,7 +653,7 @@ static void test_report_oob_fields(struct kunit *test)
 	snprintf(want, sizeof(want), " %s+", __func__);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(strstr(kct_log.text, "Out-of-bounds read at"), want));
 	kct_expect_report_has(test, "CPU: ");
-	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_COUNTER_BUGS), bugs + 1);
+	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_STAT_BUGS), bugs + 1);
 	kfree(p);
 }
 
@@ -754,7 +754,7 @@ static void test_no_report_when_clean(struct kunit *test)
 
 static int kct_init(struct kunit *test)
 {
-	if (!READ_ONCE(kfence_metadata))
+	if (!READ_ONCE(kfence_slots))
 		kunit_skip(test, "KFENCE pool not initialised (kfence.sample_interval=0 at boot?)");
 	kct_log_reset();
 	return 0;
@@ -770,7 +770,7 @@ static int kct_suite_init(struct kunit_suite *suite)
 	 * allocates the pool and starts KFENCE (see test_enable_late).
 	 */
 	kct_saved_interval = kfence_sample_interval;
-	kct_enabled_late = !READ_ONCE(kfence_metadata);
+	kct_enabled_late = !READ_ONCE(kfence_slots);
 	kernel_param_lock(NULL);
 	ret = kct_param("sample_interval")->ops->set("1", kct_param("sample_interval"));
 	kernel_param_unlock(NULL);

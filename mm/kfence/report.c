@@ -126,7 +126,7 @@ static void kfence_print_entries(struct seq_file *seq, const unsigned long *entr
 static void kfence_print_track(struct seq_file *seq, const struct kfence_metadata *meta,
 			       bool alloc)
 {
-	const struct kfence_track *t = alloc ? &meta->alloc_track : &meta->free_track;
+	const struct kfence_track *t = alloc ? &meta->alloc_info : &meta->free_info;
 	u64 ts = t->ts_nsec, age = local_clock() - ts;
 	unsigned long rem = do_div(ts, NSEC_PER_SEC) / NSEC_PER_USEC;
 	unsigned long age_rem = do_div(age, NSEC_PER_SEC) / NSEC_PER_USEC;
@@ -279,7 +279,7 @@ void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *r
 	raw_spin_unlock_irqrestore(&kfence_report_lock, flags);
 	lockdep_on();
 
-	atomic_long_inc(&kfence_counters[KFENCE_COUNTER_BUGS]);
+	atomic_long_inc(&kfence_stats[KFENCE_STAT_BUGS]);
 	check_panic_on_warn("KFENCE");
 	/* The heap is known to be corrupted: say so in every later oops. */
 	add_taint(TAINT_BAD_PAGE, LOCKDEP_STILL_OK);
