@@ -383,16 +383,24 @@ static u32 kfence_stack_hash(const unsigned long *entries, int n)
 	return jhash(entries, n * sizeof(entries[0]), 0);
 }
 
+/* The filter's two counters for a stack hash. */
+static atomic_t *kfence_covered_slot(u32 hash, int which)
+{
+	u32 i = which ? hash_32(hash, kfence_covered_bits) : hash & (BIT(kfence_covered_bits) - 1);
+
+	return &kfence_covered[i];
+}
+
 static void kfence_covered_add(u32 hash, int delta)
 {
-	atomic_add(delta, &kfence_covered[hash & (BIT(kfence_covered_bits) - 1)]);
-	atomic_add(delta, &kfence_covered[hash_32(hash, kfence_covered_bits)]);
+	atomic_add(delta, kfence_covered_slot(hash, 0));
+	atomic_add(delta, kfence_covered_slot(hash, 1));
 }
 
 static bool kfence_covered_contains(u32 hash)
 {
-	return atomic_read(&kfence_covered[hash & (BIT(kfence_covered_bits) - 1)]) > 0 &&
-	       atomic_read(&kfence_covered[hash_32(hash, kfence_covered_bits)]) > 0;
+	return atomic_read(kfence_covered_slot(hash, 0)) > 0 &&
+	       atomic_read(kfence_covered_slot(hash, 1)) > 0;
 }
 
 static bool kfence_pool_crowded(void)
@@ -431,6 +439,16 @@ static void kfence_write_canaries(unsigned long page, unsigned long addr, size_t
 		*p = kfence_canary(p);
 }
 
+/* FIFO: a slot goes to the back, so the longest-freed slot is reused first. */
+static void kfence_slot_enqueue(struct kfence_metadata *meta)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&kfence_slots_lock, flags);
+	list_add_tail(&meta->list, &kfence_free_slots);
+	raw_spin_unlock_irqrestore(&kfence_slots_lock, flags);
+}
+
 static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 				  unsigned long *entries, int n, u32 hash)
 {
@@ -457,9 +475,7 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 	 * printing on this very CPU (printk may allocate); never wait for it.
 	 */
 	if (unlikely(!raw_spin_trylock_irqsave(&meta->slot_lock, flags))) {
-		raw_spin_lock_irqsave(&kfence_slots_lock, flags);
-		list_add_tail(&meta->list, &kfence_free_slots);
-		raw_spin_unlock_irqrestore(&kfence_slots_lock, flags);
+		kfence_slot_enqueue(meta);
 		atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_CAPACITY]);
 		return NULL;
 	}
@@ -585,10 +601,7 @@ static void kfence_release(struct kfence_metadata *meta, unsigned long flags, bo
 	atomic_long_inc(&kfence_stats[KFENCE_STAT_FREES]);
 	if (zombie)
 		atomic_long_inc(&kfence_stats[KFENCE_STAT_ZOMBIES]);
-
-	raw_spin_lock_irqsave(&kfence_slots_lock, flags);
-	list_add_tail(&meta->list, &kfence_free_slots);
-	raw_spin_unlock_irqrestore(&kfence_slots_lock, flags);
+	kfence_slot_enqueue(meta);
 }
 
 static void kfence_rcu_free(struct rcu_head *h)
