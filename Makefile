@@ -1,32 +1,38 @@
-# kmemsafe harness: assembles the kernel tree (base + our files + patches) in
-# $(KS_WORK), outside this repository, then builds, boots, tests and
-# benchmarks it. Every fact it uses lives in scripts/config.sh.
+# kmemsafe: the harness's front door. It assembles the kernel tree (base +
+# removals + our files + patches) in $(KS_WORK), outside this repository, and
+# builds, boots, tests and benchmarks it. The scripts live in
+# tools/testing/kmemsafe/ (bin/ one per target, lib/ shared facts, configs/
+# the kernels and test scenarios); none of it is kernel code.
 
 SHELL := /bin/bash
 export KS_WORK ?= /var/tmp/kmemsafe
+H := tools/testing/kmemsafe
 
-.PHONY: help tree test run bench series checkpatch clean
+.PHONY: help tree test selftest run bench series checkpatch clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
 
 tree: ## assemble base + removals + our files + patches in $(KS_WORK)/tree
-	@scripts/tree.sh
+	@$(H)/bin/tree.sh
 
-test: ## build every test config with LLVM, run KUnit under QEMU, print N passed, M failed, K skipped
-	@scripts/test.sh $(CONFIGS)
+test: ## harness self-tests, then every scenario: build with LLVM, KUnit under QEMU, judge
+	@$(H)/bin/test.sh $(CONFIGS)
+
+selftest: ## the harness's own tests only (seconds, no kernel)
+	@$(H)/selftests/run.sh
 
 run: ## boot a production-style arm64 kernel, provoke heap bugs, print decoded KFENCE reports
-	@scripts/run.sh
+	@$(H)/bin/run.sh
 
-bench: ## instructions per allocation: no KFENCE vs upstream KFENCE vs ours, under QEMU icount
-	@scripts/bench.sh
+bench: ## instructions per allocation and memory: no KFENCE vs upstream's vs ours, QEMU icount
+	@$(H)/bin/bench.sh
 
-series: ## write a git format-patch series against the base to $(KS_WORK)/series
-	@scripts/series.sh
+series: ## write the git format-patch series to $(KS_WORK)/series, check it builds and applies
+	@$(H)/bin/series.sh
 
-checkpatch: ## scripts/checkpatch.pl --strict on our files and patches
-	@scripts/checkpatch.sh
+checkpatch: ## scripts/checkpatch.pl --strict on our kernel files and patches
+	@$(H)/bin/checkpatch.sh
 
-clean: ## remove build directories (keeps the extracted base and ccache)
-	rm -rf $(KS_WORK)/build $(KS_WORK)/tree $(KS_WORK)/series
+clean: ## remove build directories, the tree and the series (keeps the base and ccache)
+	@$(H)/bin/clean.sh

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
 # scripts/checkpatch.pl --strict, from the base tree, on every kernel file we
-# own and every patch we carry. Prints findings; fails if there are any.
+# own (the files lib/assemble.py overlays), the harness's kernel modules and
+# every patch we carry. Prints findings; fails if there are any.
 set -euo pipefail
-. "$(dirname "$0")/config.sh"
+. "$(dirname "$0")/../lib/functions.sh"
 
-"$KS_REPO/scripts/deps.sh"
-[ -f "$KS_BASE/.extracted" ] || "$KS_REPO/scripts/tree.sh"
+[ -f "$KS_BASE/.kmemsafe-base" ] || "$KS_HARNESS/bin/tree.sh"
 cp="perl $KS_BASE/scripts/checkpatch.pl --strict --no-tree --terse --show-types"
 cd "$KS_REPO"
-files=$(git ls-files --cached --others --exclude-standard -- mm include arch lib samples tools/testing \
-	| grep -E '\.(c|h)$|Kconfig|Makefile|Kbuild' || true)
+files=$(git ls-files --cached --others --exclude-standard |
+	grep -v -E '^(Makefile|README\.md|removed-files|\.gitignore|\.ci/|patches/)' |
+	grep -v -E '^tools/testing/kmemsafe/(bin|lib|selftests|configs)/' |
+	grep -E '\.(c|h)$|Kconfig|Makefile|Kbuild' | while read -r f; do [ -f "$f" ] && echo "$f"; done)
 # Absolute paths: given relative ones from this directory, checkpatch
 # flags the context lines of our patches as added lines.
 patches=$(grep -v -e '^#' -e '^$' patches/series 2>/dev/null | sed "s|^|$KS_REPO/patches/|" || true)

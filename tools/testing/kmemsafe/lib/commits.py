@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Commit our files into a base git repository as patches/commits describes.
 
-Usage: commits.py REPO_DIR GIT_DIR. A file that a later commit lists again
+Usage: commits.py REPO_DIR GIT_DIR, with the identity in GIT_AUTHOR_* and
+GIT_COMMITTER_*. A file that a later commit lists again
 is committed first without the lines that belong to that later commit, so
 that every commit builds on its own: the KUnit suite's Kconfig entry and
 Makefile line arrive with the suite.
@@ -53,6 +54,7 @@ for i, b in enumerate(yield_list):
             fh.write(text)
     subprocess.run(["git", "-C", git, "add", "-f", "--"] + b["files"], check=True)
     msg = b["subject"] + "\n\n" + "".join(b["body"]).strip() + "\n"
-    subprocess.run(["git", "-C", git, "-c", "user.name=kmemsafe", "-c",
-                    "user.email=kmemsafe@localhost", "commit", "-q", "-s", "-F", "-"],
+    # Author and Signed-off-by: the identity the caller's git config gives
+    # (series.sh passes it in GIT_AUTHOR_* and GIT_COMMITTER_*).
+    subprocess.run(["git", "-C", git, "commit", "-q", "-s", "-F", "-"],
                    input=msg.encode(), check=True)

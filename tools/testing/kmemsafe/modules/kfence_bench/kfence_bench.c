@@ -5,8 +5,14 @@
  * CPU and on all CPUs at once. Each test times a loop with ktime_get_ns() and
  * prints nanoseconds per operation; under QEMU with -icount shift=0 the guest
  * clock advances one nanosecond per guest instruction, so the figures are
- * instructions per operation, exact and repeatable. scripts/bench.sh parses
+ * instructions per operation, exact and repeatable. bin/bench.sh parses
  * the "<test>: <n> insn/op" lines.
+ *
+ * The loops are meant to run with sampling so rare that none of them meets a
+ * sample (bench.sh boots with a sample interval of a day and checks KFENCE's
+ * allocation count before and after), so they measure the gate alone. With
+ * sampled=N the module instead waits for N sampled kmalloc(128) allocations
+ * and prints what one sampled allocation and its free cost.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -15,6 +21,7 @@
 #include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
+#include <linux/kfence.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -25,6 +32,10 @@
 static unsigned int iters = 100000;
 module_param(iters, uint, 0444);
 MODULE_PARM_DESC(iters, "operations timed per test (default 100000)");
+
+static unsigned int sampled;
+module_param(sampled, uint, 0444);
+MODULE_PARM_DESC(sampled, "instead of the loops, time this many sampled allocations");
 
 #define BENCH_BATCH	64	/* objects allocated before the first is freed */
 #define BENCH_WARMUP	1000	/* untimed operations that fill the per-CPU slabs */
@@ -225,6 +236,61 @@ out:
 	return ret;
 }
 
+/* ---- one sampled allocation --------------------------------------------- */
+
+/*
+ * Allocate and free kmalloc(128) objects one at a time, timing each call,
+ * until @sampled of them came from the KFENCE pool; print the mean cost of a
+ * sampled allocation and of its free, and of an unsampled pair for scale.
+ * The clock read itself is measured and subtracted. Gives up after
+ * BENCH_SAMPLE_TRIES allocations without a sample.
+ */
+#define BENCH_SAMPLE_TRIES	50000000u
+
+static int bench_sampled(void)
+{
+	u64 clock = U64_MAX, alloc_ns = 0, free_ns = 0, pair_ns = 0, pairs = 0;
+	unsigned int i, got = 0;
+
+	for (i = 0; i < 64; i++) {
+		u64 t0 = ktime_get_ns();
+
+		clock = min(clock, ktime_get_ns() - t0);
+	}
+	for (i = 0; i < BENCH_SAMPLE_TRIES && got < sampled; i++) {
+		u64 t0, t1, t2;
+		void *p;
+
+		t0 = ktime_get_ns();
+		p = kmalloc(128, GFP_KERNEL);
+		t1 = ktime_get_ns();
+		if (unlikely(!p)) {
+			bench_failures++;
+			continue;
+		}
+		if (!is_kfence_address(p)) {
+			kfree(p);
+			pair_ns += ktime_get_ns() - t0 - clock;
+			pairs++;
+			continue;
+		}
+		t2 = ktime_get_ns();
+		kfree(p);
+		free_ns += ktime_get_ns() - t2 - clock;
+		alloc_ns += t1 - t0 - clock;
+		got++;
+	}
+	if (got < sampled) {
+		pr_err("sampled: only %u of %u allocations sampled, cannot measure\n",
+		       got, sampled);
+		return -ETIMEDOUT;
+	}
+	bench_report("sampled kmalloc-128 alloc", alloc_ns, got);
+	bench_report("sampled kmalloc-128 free", free_ns, got);
+	bench_report("unsampled kmalloc-128 pair, timed alone", pair_ns, pairs);
+	return 0;
+}
+
 /* ---- module ------------------------------------------------------------ */
 
 static int __init kfence_bench_init(void)
@@ -234,6 +300,12 @@ static int __init kfence_bench_init(void)
 
 	if (!iters)
 		return -EINVAL;
+	if (sampled) {
+		ret = bench_sampled();
+		if (!ret)
+			pr_info("done\n");
+		return ret;
+	}
 	bench_cache = kmem_cache_create("kfence_bench", BENCH_CACHE_SIZE, 0, 0, NULL);
 	if (!bench_cache)
 		return -ENOMEM;

@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: instructions per slab allocation with no KFENCE, upstream's
+# KFENCE and ours, the cost of one sampled allocation, and the memory KFENCE
+# takes, counted in full.
+#  1. Builds allnoconfig + configs/kernel/bench-arm64.config three ways, LLVM
+#     16, each in $KS_BUILD/bench-<variant>: none (our tree, KFENCE=n),
+#     upstream (the pristine base, KFENCE=y), ours (our tree, KFENCE=y), and
+#     fails unless scripts/diffconfig shows only KFENCE options differing.
+#     Builds modules/kfence_bench against each as an external module and packs
+#     an initramfs with the kernel's own usr/gen_init_cpio.
+#  2. Boots each under qemu-system-aarch64 -icount shift=0,sleep=off, where
+#     the guest clock advances 1 ns per guest instruction, in interleaved
+#     rounds, two ways:
+#       gate:    kfence.sample_interval=86400000, so that no loop meets a
+#                sample (checked: KFENCE's allocation count must not move
+#                while the loops run); the loops measure the gate alone;
+#       sampled: the default interval; the module times 16 sampled
+#                allocations (not for 'none').
+#     /init prints MemTotal, MemFree and Slab when it starts.
+#  3. Fails if two boots of one kernel disagree in any figure; prints the
+#     table and writes it to $KS_BENCH/results.txt.
+# Environment: KS_BENCH_ROUNDS (2), KS_BENCH_ITERS (100000 per test),
+# KS_BENCH_TIMEOUT (seconds per boot, 1200).
+set -euo pipefail
+. "$(dirname "$0")/../lib/functions.sh"
+
+arch=arm64
+variants=(none upstream ours)
+declare -A src=([none]=$KS_TREE [upstream]=$KS_BASE [ours]=$KS_TREE)
+declare -A kfence=([none]=n [upstream]=y [ours]=y)
+frag=$KS_HARNESS/configs/kernel/bench-arm64.config
+module=$KS_HARNESS/modules/kfence_bench
+rounds=${KS_BENCH_ROUNDS:-2}
+iters=${KS_BENCH_ITERS:-100000}
+boot_timeout=${KS_BENCH_TIMEOUT:-1200}
+qemu=(qemu-system-aarch64 -machine virt -cpu max -smp 2 -m 1G -nographic -no-reboot
+      -icount "shift=0,sleep=off" -seed 1)
+declare -A append=(
+	[gate]="console=ttyAMA0 panic=-1 kfence.sample_interval=86400000 ksbench=gate"
+	[sampled]="console=ttyAMA0 panic=-1 ksbench=sampled")
+
+# --- tools --------------------------------------------------------------
+"$KS_HARNESS/bin/deps.sh"
+mkdir -p "$KS_BENCH"
+busybox=$(ks_busybox_arm64)
+# The same /init for every kernel; $ksbench comes from the kernel command line.
+cat > "$KS_BENCH/init" <<EOF
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+for k in MemTotal MemFree Slab; do
+	echo "bench: \$k: \$(sed -n "s/^\$k: *\([0-9]*\) kB/\1/p" /proc/meminfo) kB"
+done
+kstat() { sed -n 's/^total allocations: *//p' /sys/kernel/debug/kfence/stats 2>/dev/null; }
+echo "bench: kfence allocations before: \$(kstat)"
+if [ "\$ksbench" = sampled ]; then
+	[ -d /sys/kernel/debug/kfence ] && insmod /kfence_bench.ko sampled=16
+else
+	insmod /kfence_bench.ko iters=$iters
+fi
+echo "bench: kfence allocations after: \$(kstat)"
+echo "bench: end"
+poweroff -f
+EOF
+
+# --- kernels, module and initramfs, one variant at a time ---------------
+ks_lock
+"$KS_HARNESS/bin/tree.sh"
+
+configure() {
+	local v=$1 out=$KS_BUILD/bench-$1
+	mkdir -p "$out"
+	{
+		cat "$frag"
+		if [ "${kfence[$v]}" = y ]; then
+			echo CONFIG_KFENCE=y
+		else
+			echo "# CONFIG_KFENCE is not set"
+		fi
+	} > "$out/bench.config"
+	ks_say "[$v] configuring $out from ${src[$v]}: allnoconfig + bench.config"
+	ks_kernel_config "$arch" "$out/bench.config" "$out" "${src[$v]}"
+}
+
+build() {
+	local v=$1 out=$KS_BUILD/bench-$1 work=$KS_BENCH/$1 start rc=0
+	local make_k=(make -C "${src[$v]}" O="$out" ARCH="$arch" "${KS_MAKE_OPTS[@]}")
+
+	[ -f "$out/vmlinux" ] || ks_need_space "$KS_BUILD_MIB" "building the $v bench kernel"
+	ks_say "[$v] building Image and modules ($arch, LLVM 16, -j$KS_JOBS); log: $out/build.log"
+	start=$SECONDS
+	"${make_k[@]}" -j"$KS_JOBS" Image modules > "$out/build.log" 2>&1 || rc=$?
+	grep -E 'warning:|error:' "$out/build.log" || true
+	[ "$rc" = 0 ] || ks_die "[$v] kernel build failed; see $out/build.log"
+	ks_say "[$v] kernel built in $((SECONDS - start)) s"
+
+	# 6.12 builds external modules in their source directory: use a copy.
+	mkdir -p "$work"
+	rm -rf "$work/kfence_bench"
+	cp -r "$module" "$work/kfence_bench"
+	"${make_k[@]}" -s M="$work/kfence_bench" modules
+
+	cat > "$work/initramfs.list" <<-EOF
+		dir /dev 0755 0 0
+		nod /dev/console 0600 0 0 c 5 1
+		dir /proc 0755 0 0
+		dir /sys 0755 0 0
+		dir /bin 0755 0 0
+		file /bin/busybox $busybox 0755 0 0
+		file /init $KS_BENCH/init 0755 0 0
+		file /kfence_bench.ko $work/kfence_bench/kfence_bench.ko 0644 0 0
+	EOF
+	"$out/usr/gen_init_cpio" "$work/initramfs.list" > "$work/initramfs.cpio"
+}
+
+for v in "${variants[@]}"; do
+	configure "$v"
+done
+# The three kernels must differ only in the option under test.
+for v in none upstream; do
+	extra=$("$KS_BASE/scripts/diffconfig" "$KS_BUILD/bench-$v/.config" "$KS_BUILD/bench-ours/.config" |
+		grep -v -E '^[-+ ]KFENCE' || true)
+	[ -z "$extra" ] || ks_die "bench-$v and bench-ours differ in more than KFENCE options:
+$extra"
+done
+for v in "${variants[@]}"; do
+	build "$v"
+done
+
+# --- boots --------------------------------------------------------------
+# One file per boot: "<figure>\t<value>" lines.
+boot() {
+	local v=$1 kind=$2 r=$3 log=$KS_BENCH/$1.$2.$3.log start rc=0 before after
+	ks_say "[$v] $kind boot, round $r/$rounds, under icount (timeout $boot_timeout s); console: $log"
+	start=$SECONDS
+	timeout "$boot_timeout" "${qemu[@]}" -kernel "$KS_BUILD/bench-$v/arch/$arch/boot/Image" \
+		-initrd "$KS_BENCH/$v/initramfs.cpio" -append "${append[$kind]}" \
+		</dev/null > "$log" 2>&1 || rc=$?
+	tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
+	grep -q '^bench: end' "$log" || ks_die "[$v] $kind boot did not finish (qemu status $rc); see $log"
+	grep -E 'kfence_bench: .*(failed|cannot|only)' "$log" >&2 && ks_die "[$v] benchmark errors; see $log"
+	if [ "${kfence[$v]}" = y ] || [ "$kind" = gate ]; then
+		grep -q 'kfence_bench: done' "$log" || ks_die "[$v] $kind: the module did not finish; see $log"
+	fi
+	before=$(sed -n 's/^bench: kfence allocations before: *//p' "$log")
+	after=$(sed -n 's/^bench: kfence allocations after: *//p' "$log")
+	if [ "$kind" = gate ] && [ "$before" != "$after" ]; then
+		ks_die "[$v] a sample fell inside the gate loops (KFENCE allocations $before -> $after); see $log"
+	fi
+	ks_say "[$v] done in $((SECONDS - start)) s"
+	{
+		sed -n 's/^kfence_bench: \(.*\): \([0-9.]*\) insn\/op$/\1\t\2/p' "$log"
+		[ "$kind" = gate ] && sed -n 's/^bench: \(Mem[A-Za-z]*\|Slab\): \([0-9]*\) kB$/\1 at init (KiB)\t\2/p' "$log"
+		sed -n 's/^kfence: initialized - using \([0-9]*\) bytes for \([0-9]*\) objects.*/pool (KiB, boot log)\t\1/p' "$log" |
+			awk -F'\t' '{ printf "%s\t%d\n", $1, $2 / 1024 }'
+		sed -n 's/^kfence: [a-z ]*: \([0-9]*\) objects, \([0-9]*\) KiB pool.*/pool (KiB, boot log)\t\2/p' "$log"
+	} > "$KS_BENCH/$v.$kind.$r.txt"
+}
+
+for r in $(seq "$rounds"); do
+	for v in "${variants[@]}"; do
+		boot "$v" gate "$r"
+		[ "${kfence[$v]}" = y ] && boot "$v" sampled "$r"
+	done
+done
+
+# Under icount a boot is deterministic: two boots of one kernel that disagree
+# mean the figures measure something else, and the bench fails.
+for v in "${variants[@]}"; do
+	for kind in gate sampled; do
+		[ -f "$KS_BENCH/$v.$kind.1.txt" ] || continue
+		for r in $(seq 2 "$rounds"); do
+			cmp -s "$KS_BENCH/$v.$kind.1.txt" "$KS_BENCH/$v.$kind.$r.txt" && continue
+			diff "$KS_BENCH/$v.$kind.1.txt" "$KS_BENCH/$v.$kind.$r.txt" >&2 || true
+			ks_die "[$v] $kind boots 1 and $r disagree (above): not deterministic, no figures"
+		done
+	done
+done
+
+# --- table --------------------------------------------------------------
+table() {
+	cat "$KS_BENCH/none.gate.1.txt" > "$KS_BENCH/none.txt"
+	for v in upstream ours; do
+		cat "$KS_BENCH/$v.gate.1.txt" "$KS_BENCH/$v.sampled.1.txt" | sort -u -t$'\t' -k1,1 -s > "$KS_BENCH/$v.txt"
+	done
+	awk -F'\t' '
+	FNR == 1 { v++ }
+	{ if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 }; val[$1, v] = $2 }
+	function ratio(a, b) { return (a != "" && b > 0) ? sprintf("%.3f", a / b) : "-" }
+	function cell(x) { return x == "" ? "-" : x }
+	END {
+		fmt = "%-40s %10s %10s %10s %10s %14s\n"
+		printf fmt, "instructions per op (gate closed)", "none", "upstream", "ours", "ours/none", "ours/upstream"
+		for (i = 1; i <= n; i++) {
+			t = order[i]
+			if (t ~ /KiB|sampled|timed alone/)
+				continue
+			printf fmt, t, cell(val[t, 1]), cell(val[t, 2]), cell(val[t, 3]),
+				ratio(val[t, 3], val[t, 1]), ratio(val[t, 3], val[t, 2])
+		}
+		printf "\n" fmt, "one sampled allocation (instructions)", "", "upstream", "ours", "", "ours/upstream"
+		for (i = 1; i <= n; i++) {
+			t = order[i]
+			if (t ~ /sampled|timed alone/)
+				printf fmt, t, "", cell(val[t, 2]), cell(val[t, 3]), "", ratio(val[t, 3], val[t, 2])
+		}
+		printf "\n" fmt, "memory at init (KiB)", "none", "upstream", "ours", "", "ours/upstream"
+		for (i = 1; i <= n; i++) {
+			t = order[i]
+			if (t ~ /KiB/)
+				printf fmt, t, cell(val[t, 1]), cell(val[t, 2]), cell(val[t, 3]), "", ""
+		}
+		m = "MemTotal at init (KiB)"; f = "MemFree at init (KiB)"; s = "Slab at init (KiB)"
+		printf fmt, "KFENCE reserved (MemTotal drop)", "-", val[m, 1] - val[m, 2], val[m, 1] - val[m, 3], "",
+			ratio(val[m, 1] - val[m, 3], val[m, 1] - val[m, 2])
+		printf fmt, "KFENCE slab (Slab growth)", "-", val[s, 2] - val[s, 1], val[s, 3] - val[s, 1], "", ""
+		printf fmt, "KFENCE in full (MemFree drop)", "-", val[f, 1] - val[f, 2], val[f, 1] - val[f, 3], "",
+			ratio(val[f, 1] - val[f, 3], val[f, 1] - val[f, 2])
+	}' "$KS_BENCH/none.txt" "$KS_BENCH/upstream.txt" "$KS_BENCH/ours.txt"
+	echo
+	echo "guest: arm64 virt, -cpu max -smp 2 -m 1G -icount shift=0,sleep=off;" \
+		"$iters ops per loop; $rounds boot(s) of each kind per kernel, identical"
+	echo "host: $(uname -m), $(nproc) CPUs; $(qemu-system-aarch64 --version | head -n1);" \
+		"$("$KS_LLVM/clang" --version | head -n1)"
+}
+table | tee "$KS_BENCH/results.txt"
+ks_say "table written to $KS_BENCH/results.txt"

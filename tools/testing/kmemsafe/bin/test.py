@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make test: build each scenario's kernel, run KUnit under QEMU, judge the run.
+
+Usage: test.py [SCENARIO...]   (default: the scenarios listed in configs/test/CFLIST)
+
+Each scenario (configs/test/<name>) names an arch, a kernel (a kunitconfig in
+configs/kernel/<kernel>.config), boot arguments and at most one
+kunit.filter_glob. Its expectations (configs/test/<name>.expect) list every
+test case that must run, its result (pass or skip, a skip with its reason) and
+the kinds of kernel splat it may print. A scenario passes only when:
+
+  - kunit.py exited with status 0 and wrote its JSON results;
+  - the cases that ran are exactly the expected ones, with the expected
+    results: a dropped, added, failed or newly skipped case fails the run;
+  - the raw console shows no BUG:, WARNING:, Oops, lockdep splat or panic
+    outside a case that expects that kind (boot and suite set-up included).
+
+Run through bin/test.sh, which assembles the tree and exports KS_TREE,
+KS_BUILD, KS_JOBS and KS_MAKE_OPTS_LINES. Also read: KS_KUNIT (the kunit.py to run;
+the harness self-tests use a stand-in) and KS_SCENARIOS (the directory of
+scenarios). Exit status: 0 only when every scenario passed, 2 on a bad
+scenario file.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HARNESS = os.path.dirname(HERE)
+RESULTS = ("pass", "skip")
+
+# Kinds of splat, tried in order: the first pattern that matches names the kind.
+SPLATS = [
+    ("lockdep", re.compile(r"(possible (circular|recursive) locking|inconsistent lock state|"
+                           r"possible irq lock inversion|suspicious RCU usage|"
+                           r"BUG: (sleeping function called|scheduling while atomic)|"
+                           r"bad unlock balance|lock held when returning)")),
+    ("KFENCE", re.compile(r"BUG: KFENCE: ")),
+    ("KASAN", re.compile(r"BUG: KASAN: ")),
+    ("pmalloc", re.compile(r"BUG: pmalloc: ")),
+    ("panic", re.compile(r"Kernel panic")),
+    ("Oops", re.compile(r"\bOops\b|Internal error: |general protection fault")),
+    ("BUG", re.compile(r"\bBUG: |kernel BUG at ")),
+    ("WARNING", re.compile(r"\bWARNING: |------------\[ cut here \]")),
+]
+KINDS = [k for k, _ in SPLATS]
+PREFIX = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+
+
+class Bad(Exception):
+    pass
+
+
+def read_keyed(path):
+    """'key: value' lines; '#' starts a comment."""
+    out = {}
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            key, sep, val = line.partition(":")
+            if not sep:
+                raise Bad(f"{path}:{n}: expected 'key: value'")
+            out[key.strip()] = val.strip()
+    return out
+
+
+def load_scenario(sdir, name):
+    path = os.path.join(sdir, name)
+    if not os.path.isfile(path):
+        known = " ".join(sorted(f for f in os.listdir(sdir) if "." not in f and f != "CFLIST"))
+        raise Bad(f"no scenario '{name}' in {sdir} (known: {known})")
+    sc = read_keyed(path)
+    unknown = set(sc) - {"arch", "kernel", "boot", "filter", "timeout"}
+    if unknown or "arch" not in sc or "kernel" not in sc:
+        raise Bad(f"{path}: needs 'arch' and 'kernel', may have 'boot', 'filter', 'timeout'"
+                  + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else ""))
+    flt = sc.get("filter", "")
+    # kunit.filter_glob is one glob: a comma would be part of the pattern.
+    if "," in flt or " " in flt:
+        raise Bad(f"{path}: filter '{flt}' is not one glob (kunit.filter_glob takes exactly one)")
+    sc["name"] = name
+    sc["expect"] = load_expect(path + ".expect")
+    return sc
+
+
+def load_expect(path):
+    """suite.case -> (result, allowed splat kinds)."""
+    exp = {}
+    with open(path) as f:
+        for n, raw in enumerate(f, 1):
+            line, _, reason = raw.partition("#")
+            words = line.split()
+            if not words:
+                continue
+            where = f"{path}:{n}"
+            if len(words) < 2 or words[1] not in RESULTS or "." not in words[0]:
+                raise Bad(f"{where}: expected 'suite.case pass|skip [KIND,...]'")
+            if words[1] == "skip" and not reason.strip():
+                raise Bad(f"{where}: an expected skip needs its reason after '#'")
+            kinds = set(words[2].split(",")) if len(words) > 2 else set()
+            if kinds - set(KINDS) or len(words) > 3:
+                raise Bad(f"{where}: splat kinds are {','.join(KINDS)}")
+            if words[0] in exp:
+                raise Bad(f"{where}: {words[0]} listed twice")
+            exp[words[0]] = (words[1], kinds)
+    if not exp:
+        raise Bad(f"{path}: expects no test case")
+    return exp
+
+
+def results_from_json(path):
+    """suite.case -> result, from kunit.py's JSON (nested suites flattened)."""
+    with open(path) as f:
+        top = json.load(f)
+    got = {}
+
+    def walk(group, prefix):
+        for sub in group.get("sub_groups", []):
+            walk(sub, sub["name"] if not prefix else f"{prefix}.{sub['name']}")
+        for case in group.get("test_cases", []):
+            st = case["status"]
+            got[f"{prefix}.{case['name']}"] = {"PASS": "pass", "SKIP": "skip"}.get(st, st.lower())
+
+    walk(top, "")
+    return got
+
+
+def splats_from_log(path):
+    """suite.case (or None for outside any case) -> [(kind, line)]."""
+    found = {}
+    suite = None
+    pending = []
+    case_re = re.compile(r"^ {4}(?:not )?ok \d+ (\S+)")
+    with open(path, errors="replace") as f:
+        for raw in f:
+            line = PREFIX.sub("", raw.rstrip("\r\n"))
+            m = re.match(r"^ {4}# Subtest: (\S+)", line)
+            if m:
+                found.setdefault(None, []).extend(pending)
+                suite, pending = m.group(1), []
+                continue
+            m = case_re.match(line)
+            if m and suite:
+                if pending:
+                    found.setdefault(f"{suite}.{m.group(1)}", []).extend(pending)
+                pending = []
+                continue
+            if re.match(r"^(?:not )?ok \d+ \S+", line) and suite:
+                found.setdefault(None, []).extend(pending)	# suite exit
+                suite, pending = None, []
+                continue
+            for kind, pat in SPLATS:
+                if pat.search(line):
+                    pending.append((kind, line.strip()))
+                    break
+    if pending:
+        found.setdefault(None, []).extend(pending)
+    return found
+
+
+def judge(sc, json_path, log_path, rc):
+    """Return the list of reasons the scenario failed (empty: it passed), and counts."""
+    bad = []
+    counts = {}
+    if rc != 0:
+        bad.append(f"kunit.py exited with status {rc}")
+    try:
+        got = results_from_json(json_path)
+    except (OSError, ValueError, KeyError) as e:
+        return bad + [f"no results from kunit.py ({e}): the kernel did not build or boot"], counts
+    exp = sc["expect"]
+    for case, (want, _) in sorted(exp.items()):
+        st = got.get(case)
+        if st is None:
+            bad.append(f"{case}: expected to {want}, did not run")
+        elif st != want:
+            bad.append(f"{case}: {st}, expected {want}")
+    for case in sorted(set(got) - set(exp)):
+        bad.append(f"{case}: ran ({got[case]}) but is not in {sc['name']}.expect")
+    for case, st in got.items():
+        suite = case.split(".")[0]
+        c = counts.setdefault(suite, {"pass": 0, "fail": 0, "skip": 0})
+        c[st if st in c else "fail"] += 1
+    try:
+        splats = splats_from_log(log_path)
+    except OSError as e:
+        return bad + [f"no console log ({e})"], counts
+    for case, lines in sorted(splats.items(), key=lambda kv: kv[0] or ""):
+        allowed = exp.get(case, (None, set()))[1] if case else set()
+        unexpected = [(k, l) for k, l in lines if k not in allowed]
+        if unexpected:
+            where = f"in {case}" if case else "outside any test case"
+            shown = "\n".join(f"      {l}" for _, l in unexpected[:8])
+            more = f"\n      ... {len(unexpected) - 8} more" if len(unexpected) > 8 else ""
+            kinds = ",".join(sorted({k for k, _ in unexpected}))
+            bad.append(f"kernel splat ({kinds}) {where}:\n{shown}{more}")
+    return bad, counts
+
+
+def run_scenario(sc, built):
+    kernel = sc["kernel"]
+    out = os.path.join(os.environ["KS_BUILD"], kernel)
+    os.makedirs(out, exist_ok=True)
+    json_path = os.path.join(out, f"results-{sc['name']}.json")
+    log_path = os.path.join(out, f"kunit-{sc['name']}.log")
+    console = os.path.join(out, "test.log")
+    for p in (json_path, console, os.path.join(out, f"console-{sc['name']}.log")):
+        if os.path.exists(p):
+            os.unlink(p)
+    kunit = os.environ.get("KS_KUNIT") or os.path.join(os.environ["KS_TREE"],
+                                                        "tools/testing/kunit/kunit.py")
+    # A kernel already built by this run is only booted again.
+    verb = "exec" if kernel in built else "run"
+    cmd = [sys.executable, kunit, verb, f"--arch={sc['arch']}", f"--build_dir={out}",
+           f"--timeout={sc.get('timeout', '1200')}", "--qemu_args=-smp 2", f"--json={json_path}"]
+    if verb == "run":
+        cmd += [f"--kunitconfig={os.path.join(HARNESS, 'configs/kernel', kernel + '.config')}",
+                f"--jobs={os.environ['KS_JOBS']}"]
+        cmd += [f"--make_options={o}" for o in os.environ["KS_MAKE_OPTS_LINES"].split("\n") if o]
+    cmd += [f"--kernel_args={a}" for a in sc.get("boot", "").split()]
+    if sc.get("filter"):
+        cmd.append(sc["filter"])
+    progress = re.compile(r"^\[..:..:..\] (Building|Starting|Testing complete|=+ |"
+                          r".*(PASSED|FAILED|SKIPPED|CRASHED)|.*ERROR)|error:|Error")
+    print(f"\033[1m==> [{sc['name']}] {verb}: {sc['arch']} kernel {kernel}; log: {log_path}\033[0m",
+          file=sys.stderr, flush=True)
+    with open(log_path, "w") as log:
+        p = subprocess.Popen(cmd, cwd=os.environ["KS_TREE"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, errors="replace")
+        for line in p.stdout:
+            log.write(line)
+            if progress.search(line):
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        rc = p.wait()
+    if os.path.exists(os.path.join(out, ".config")):
+        built.add(kernel)
+    # kunit.py rewrites test.log at every boot: keep each scenario's console.
+    kept = os.path.join(out, f"console-{sc['name']}.log")
+    if os.path.exists(console):
+        os.replace(console, kept)
+    elif os.path.exists(kept):
+        os.unlink(kept)
+    return judge(sc, json_path, kept, rc)
+
+
+def main(argv):
+    sdir = os.environ.get("KS_SCENARIOS") or os.path.join(HARNESS, "configs/test")
+    try:
+        if not argv:
+            with open(os.path.join(sdir, "CFLIST")) as f:
+                argv = [l.split("#")[0].strip() for l in f]
+        names = [n for n in argv if n]
+        scenarios = [load_scenario(sdir, n) for n in names]
+    except (Bad, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    cold = {sc["kernel"] for sc in scenarios
+            if not os.path.exists(os.path.join(os.environ["KS_BUILD"], sc["kernel"], "vmlinux"))}
+    need = len(cold) * int(os.environ.get("KS_BUILD_MIB", "0"))
+    st = os.statvfs(os.environ["KS_WORK"])
+    if st.f_bavail * st.f_frsize < need << 20:
+        print(f"error: a cold build of {' '.join(sorted(cold))} needs about {need} MiB free in "
+              f"{os.environ['KS_WORK']}, only {st.f_bavail * st.f_frsize >> 20} MiB are "
+              "(set KS_WORK= to use another disk)", file=sys.stderr)
+        return 1
+    built, report, totals = set(), [], {"pass": 0, "fail": 0, "skip": 0}
+    for sc in scenarios:
+        bad, counts = run_scenario(sc, built)
+        report.append((sc["name"], bad, counts))
+    print()
+    for name, bad, counts in report:
+        print(f"== {name}")
+        for suite, c in sorted(counts.items()):
+            print(f"   {suite:28} {c['pass']:3} passed, {c['fail']:3} failed, {c['skip']:3} skipped")
+            totals["pass"] += c["pass"]
+            totals["skip"] += c["skip"]
+    # Every reason to fail counts once: a failed case, a missing or unexpected
+    # one, a splat, kunit.py's exit status.
+    for name, bad, _ in report:
+        for b in bad:
+            print(f"FAIL: {name}: {b}")
+            totals["fail"] += 1
+    print(f"{totals['pass']} passed, {totals['fail']} failed, {totals['skip']} skipped")
+    return 1 if totals["fail"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

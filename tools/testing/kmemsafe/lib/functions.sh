@@ -1,0 +1,123 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared facts and helpers of the kmemsafe harness, sourced by every script in
+# tools/testing/kmemsafe/bin/: the pinned base, the work directories, the
+# toolchain, the machine-wide lock. The test matrix is data, in configs/test/.
+
+KS_HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KS_REPO=$(cd "$KS_HARNESS/../../.." && pwd)
+
+# The base the series is made for. deps.sh installs exactly this version of
+# the package; the extracted base records it and is re-extracted on change.
+KS_BASE_PACKAGE=linux-source-6.12
+KS_BASE_VERSION=6.12.117-1~deb12u1
+KS_BASE_TARBALL=/usr/src/linux-source-6.12.tar.xz
+
+KS_WORK=${KS_WORK-/var/tmp/kmemsafe}	# set but empty is refused below
+KS_BASE=$KS_WORK/base		# pristine upstream, extracted once per base version
+KS_TREE=$KS_WORK/tree		# base - removed-files + our files + patches
+KS_BUILD=$KS_WORK/build		# one O= directory per kernel
+KS_RUN=$KS_WORK/run		# `make run`: initramfs, console log, reports
+KS_BENCH=$KS_WORK/bench		# `make bench`: initramfs images, console logs, results.txt
+KS_LLVM=/usr/lib/llvm-16/bin
+# One lock for the whole machine, whatever KS_WORK is: two kernel builds at
+# once only thrash 2 cores.
+KS_LOCK=${KS_LOCK:-/var/tmp/kmemsafe.machine.lock}
+export CCACHE_DIR=${CCACHE_DIR:-$KS_WORK/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
+# ccache must not hash the absolute source directory, so base and tree share hits.
+export CCACHE_BASEDIR=$KS_WORK
+export CCACHE_NOHASHDIR=1
+export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+KS_JOBS=${KS_JOBS:-$(nproc)}
+
+# Make options for every kernel build: LLVM 16, cached.
+KS_MAKE_OPTS=(LLVM="$KS_LLVM/" CC="ccache $KS_LLVM/clang" HOSTCC="ccache $KS_LLVM/clang")
+
+# Free space (MiB) a cold kernel build needs in $KS_WORK, measured: an arm64
+# or x86_64 test kernel's O= directory is about 1.3 GiB, its ccache share
+# about 0.4 GiB.
+KS_BUILD_MIB=2500
+# ... and extracting the base plus copying it into the tree (1.7 GiB each).
+KS_BASE_MIB=4000
+
+ks_say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+ks_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# KS_WORK is removed and rewritten wholesale: it must be an absolute path
+# that is not / (an empty or relative value would point into the caller's
+# directory).
+ks_check_work() {
+	case $KS_WORK in
+	"") ks_die "KS_WORK is empty: give an absolute path or leave it unset for /var/tmp/kmemsafe" ;;
+	/) ks_die "KS_WORK=/ is not a work directory" ;;
+	/*) ;;
+	*) ks_die "KS_WORK must be an absolute path (got '${KS_WORK}')" ;;
+	esac
+}
+ks_check_work
+
+# Serialise tree updates, kernel builds and QEMU runs on this machine. Held
+# until the calling script exits; child scripts inherit it.
+ks_lock() {
+	[ -n "${KS_LOCKED:-}" ] && return 0
+	mkdir -p "$KS_WORK"
+	exec 9>>"$KS_LOCK"
+	if ! flock -n 9; then
+		ks_say "waiting for another kmemsafe build on this machine to finish ($KS_LOCK)"
+		flock 9
+	fi
+	export KS_LOCKED=1
+}
+
+# ks_need_space MIB WHAT: fail clearly unless $KS_WORK has MIB MiB free.
+ks_need_space() {
+	local avail
+	mkdir -p "$KS_WORK"
+	avail=$(df --output=avail -BM "$KS_WORK" | tail -n 1 | tr -dc 0-9)
+	[ "$avail" -ge "$1" ] ||
+		ks_die "$2 needs about $1 MiB free in $KS_WORK, only $avail MiB are (set KS_WORK= to use another disk)"
+}
+
+# ks_kernel_config ARCH FRAGMENT OUT SRC: allnoconfig + FRAGMENT into OUT, and
+# fail if an option of FRAGMENT did not survive olddefconfig.
+ks_kernel_config() {
+	local arch=$1 frag=$2 out=$3 src=$4 want
+	local make_k=(make -C "$src" O="$out" ARCH="$arch" "${KS_MAKE_OPTS[@]}")
+
+	mkdir -p "$out"
+	"${make_k[@]}" -s allnoconfig
+	(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$frag") >/dev/null
+	"${make_k[@]}" -s olddefconfig
+	for want in $(grep '^CONFIG_' "$frag"); do
+		grep -qx "$want" "$out/.config" || ks_die "$want did not survive olddefconfig; see $out/.config"
+	done
+	for want in $(sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' "$frag"); do
+		grep -q "^$want=" "$out/.config" && ks_die "$want is set although $frag unsets it"
+	done
+	return 0
+}
+
+# Print the path of a static arm64 busybox for initramfs images, downloading
+# busybox-static:arm64 into $KS_WORK/busybox-arm64 the first time. The package
+# is only unpacked there, never installed; but apt must know the arm64
+# architecture, which changes the host's dpkg set-up: say so, then do it.
+ks_busybox_arm64() {
+	local dir=$KS_WORK/busybox-arm64
+	if [ ! -x "$dir/root/bin/busybox" ]; then
+		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+			ks_say "changing this host's apt set-up: dpkg --add-architecture arm64" \
+				"(needed to download busybox-static:arm64; undo with dpkg --remove-architecture arm64)"
+			dpkg --add-architecture arm64
+		fi
+		ks_say "downloading busybox-static:arm64 into $dir (not installed on the host)"
+		mkdir -p "$dir"
+		apt-get update -qq >&2
+		rm -rf "$dir"/*.deb "$dir/root"
+		(cd "$dir" && apt-get download -q busybox-static:arm64) >&2
+		dpkg-deb -x "$dir"/busybox-static_*_arm64.deb "$dir/root"
+		[ -x "$dir/root/bin/busybox" ] || ks_die "no bin/busybox in busybox-static:arm64"
+	fi
+	echo "$dir/root/bin/busybox"
+}

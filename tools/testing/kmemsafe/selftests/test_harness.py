@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Self-tests of the harness: make test must fail, and say why, on every kind
+of bad run, and the tree must be assembled exactly. They run in seconds, with
+no kernel: bin/test.py is driven with a stand-in for kunit.py
+(fake_kunit.py) and lib/assemble.py with a toy base and repository.
+"""
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HARNESS = os.path.dirname(HERE)
+TEST_PY = os.path.join(HARNESS, "bin/test.py")
+ASSEMBLE = os.path.join(HARNESS, "lib/assemble.py")
+
+KFENCE_REPORT = [
+    "==================================================================",
+    "BUG: KFENCE: out-of-bounds read in test_a+0x10/0x20",
+    "Out-of-bounds read at 0x0000000012345678 (1B right of kfence-#3):",
+    "==================================================================",
+]
+WARN_SPLAT = ["------------[ cut here ]------------",
+              "WARNING: CPU: 0 PID: 1 at mm/slub.c:100 kmem_cache_open+0x0/0x10"]
+LOCKDEP_SPLAT = ["======================================================",
+                 "WARNING: possible circular locking dependency detected"]
+
+EXPECT = """\
+# case     result  may print
+demo.a     pass    KFENCE
+demo.b     pass
+demo.c     skip    # needs something this kernel lacks
+other.x    pass
+"""
+
+
+class Run:
+    """One scenario: cases as (suite, case, status, [console lines])."""
+
+    def __init__(self):
+        self.cases = [("demo", "a", "PASS", KFENCE_REPORT), ("demo", "b", "PASS", []),
+                      ("demo", "c", "SKIP", []), ("other", "x", "PASS", [])]
+        self.boot = ["Booting Linux on physical CPU 0x0", "kfence: initialized"]
+        self.rc = 0
+        self.json = True
+        self.scenario = "arch: arm64\nkernel: k\n"
+        self.expect = EXPECT
+
+    def console(self):
+        lines = list(self.boot) + ["KTAP version 1", "1..2"]
+        suites = []
+        for s, *_ in self.cases:
+            if s not in suites:
+                suites.append(s)
+        for i, s in enumerate(suites, 1):
+            lines += ["    KTAP version 1", f"    # Subtest: {s}", "    1..3"]
+            for j, (s2, c, st, out) in enumerate([x for x in self.cases if x[0] == s], 1):
+                lines += out
+                ok = "ok" if st in ("PASS", "SKIP") else "not ok"
+                lines.append(f"    {ok} {j} {c}" + (" # SKIP reason" if st == "SKIP" else ""))
+            lines.append(f"ok {i} {s}")
+        return "".join(f"[{n:5d}.000000] {l}\n" for n, l in enumerate(lines))
+
+    def results(self):
+        groups = {}
+        for s, c, st, _ in self.cases:
+            groups.setdefault(s, []).append({"name": c, "status": st})
+        return {"name": "KUnit Test Group", "test_cases": [],
+                "sub_groups": [{"name": s, "sub_groups": [], "test_cases": cs}
+                               for s, cs in groups.items()]}
+
+    def go(self):
+        """Run bin/test.py on this scenario; return (exit status, output)."""
+        d = tempfile.mkdtemp(prefix="kmemsafe-selftest.")
+        try:
+            fake, scen = os.path.join(d, "fake"), os.path.join(d, "scenarios")
+            os.makedirs(fake)
+            os.makedirs(scen)
+            with open(os.path.join(scen, "mini"), "w") as f:
+                f.write(self.scenario)
+            with open(os.path.join(scen, "mini.expect"), "w") as f:
+                f.write(self.expect)
+            with open(os.path.join(scen, "CFLIST"), "w") as f:
+                f.write("mini\n")
+            with open(os.path.join(fake, "test.log"), "w") as f:
+                f.write(self.console())
+            if self.json:
+                with open(os.path.join(fake, "results.json"), "w") as f:
+                    json.dump(self.results(), f)
+            with open(os.path.join(fake, "rc"), "w") as f:
+                f.write(str(self.rc))
+            env = dict(os.environ, FAKE_DIR=fake, KS_SCENARIOS=scen, KS_WORK=d,
+                       KS_BUILD=os.path.join(d, "build"), KS_TREE=d, KS_JOBS="1",
+                       KS_MAKE_OPTS_LINES="", KS_BUILD_MIB="0",
+                       KS_KUNIT=os.path.join(HERE, "fake_kunit.py"))
+            p = subprocess.run([sys.executable, TEST_PY], env=env, capture_output=True,
+                               text=True)
+            self.argv = None
+            if os.path.exists(os.path.join(fake, "argv.json")):
+                with open(os.path.join(fake, "argv.json")) as f:
+                    self.argv = json.load(f)
+            return p.returncode, p.stderr + p.stdout
+        finally:
+            shutil.rmtree(d)
+
+
+class TestJudge(unittest.TestCase):
+    def bad(self, run, *why):
+        rc, out = run.go()
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("FAIL: ", out)
+        for w in why:
+            self.assertIn(w, out)
+        return out
+
+    def test_clean_run_passes(self):
+        rc, out = Run().go()
+        self.assertEqual(rc, 0, out)
+        self.assertTrue(out.rstrip().endswith("3 passed, 0 failed, 1 skipped"), out)
+
+    def test_kunit_failure_fails(self):
+        r = Run()
+        r.rc = 1	# e.g. a parse error or a crash after the last result
+        out = self.bad(r, "kunit.py exited with status 1")
+        self.assertTrue(out.rstrip().endswith("3 passed, 1 failed, 1 skipped"), out)
+
+    def test_dropped_case_fails(self):
+        r = Run()
+        del r.cases[1]
+        self.bad(r, "demo.b: expected to pass, did not run")
+
+    def test_added_case_fails(self):
+        r = Run()
+        r.cases.append(("other", "y", "PASS", []))
+        self.bad(r, "other.y: ran (pass) but is not in mini.expect")
+
+    def test_all_skipped_suite_fails(self):
+        r = Run()
+        r.cases = [(s, c, "SKIP", o) for s, c, _, o in r.cases]
+        self.bad(r, "demo.a: skip, expected pass", "other.x: skip, expected pass")
+
+    def test_failed_case_fails(self):
+        r = Run()
+        r.cases[3] = ("other", "x", "FAIL", [])
+        self.bad(r, "other.x: fail, expected pass")
+
+    def test_no_results_fails(self):
+        r = Run()
+        r.json = False
+        self.bad(r, "no results from kunit.py")
+
+    def test_splat_outside_tests_fails(self):
+        r = Run()
+        r.boot += WARN_SPLAT
+        self.bad(r, "kernel splat (WARNING) outside any test case", "mm/slub.c:100")
+
+    def test_splat_after_suite_fails(self):
+        r = Run()
+        r.cases.append(("zzz", "t", "PASS", []))
+        r.expect += "zzz.t pass\n"
+        # A splat in suite exit (after its last case) belongs to no case.
+        r.console_orig = r.console
+        r.console = lambda: r.console_orig() + "[  99.0] BUG: KFENCE: invalid free in x\n"
+        self.bad(r, "kernel splat (KFENCE) outside any test case")
+
+    def test_unexpected_splat_kind_in_case_fails(self):
+        r = Run()
+        r.cases[1] = ("demo", "b", "PASS", KFENCE_REPORT)
+        self.bad(r, "kernel splat (KFENCE) in demo.b")
+        r = Run()
+        r.cases[0] = ("demo", "a", "PASS", KFENCE_REPORT + LOCKDEP_SPLAT)
+        self.bad(r, "kernel splat (lockdep) in demo.a")
+
+    def test_bad_filter_is_refused(self):
+        r = Run()
+        r.scenario += "filter: demo.*,other.*\n"
+        rc, out = r.go()
+        self.assertEqual(rc, 2, out)
+        self.assertIn("is not one glob", out)
+
+    def test_skip_needs_reason(self):
+        r = Run()
+        r.expect = r.expect.replace("# needs something this kernel lacks", "")
+        rc, out = r.go()
+        self.assertEqual(rc, 2, out)
+        self.assertIn("needs its reason", out)
+
+    def test_filter_and_boot_args_reach_kunit(self):
+        r = Run()
+        r.scenario += "boot: a=1 b=2\nfilter: demo\n"
+        r.cases = [c for c in r.cases if c[0] == "demo"]
+        r.expect = "\n".join(l for l in EXPECT.splitlines() if not l.startswith("other"))
+        rc, out = r.go()
+        self.assertEqual(rc, 0, out)
+        self.assertIn("--kernel_args=a=1", r.argv)
+        self.assertIn("--kernel_args=b=2", r.argv)
+        self.assertEqual(r.argv[-1], "demo")
+
+
+class TestAssemble(unittest.TestCase):
+    """lib/assemble.py on a toy base and repository."""
+
+    def setUp(self):
+        self.d = tempfile.mkdtemp(prefix="kmemsafe-selftest.")
+        self.base, self.repo, self.tree = (os.path.join(self.d, x) for x in ("base", "repo", "tree"))
+        self.write(self.base, "mm/a.c", "a\n")
+        self.write(self.base, "mm/b.c", "b1\nb2\nb3\nb4\nb5\nb6\nb7\n")
+        self.write(self.base, "mm/gone.c", "upstream\n")
+        self.write(self.base, "mm/kfence/kfence_test.c", "contract\n")
+        shutil.copytree(self.base, self.tree)
+        os.makedirs(self.repo)
+        self.git("init", "-q")
+        self.write(self.repo, "removed-files", "# comment\nmm/gone.c\n")
+        self.write(self.repo, "mm/ours.c", "ours\n")
+        self.write(self.repo, "tools/testing/kmemsafe/bin/x.sh", "harness\n")
+        self.write(self.repo, "Makefile", "harness\n")
+        self.git("add", "-A")
+
+    def tearDown(self):
+        shutil.rmtree(self.d)
+
+    def write(self, root, path, text, mode=0o644):
+        p = os.path.join(root, path)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, mode)
+
+    def git(self, *args):
+        subprocess.run(["git", "-C", self.repo] + list(args), check=True, capture_output=True)
+
+    def assemble(self, ok=True):
+        p = subprocess.run([sys.executable, ASSEMBLE, self.repo, self.base, self.tree],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode == 0, ok, p.stdout + p.stderr)
+        return p.stdout + p.stderr
+
+    def exists(self, path):
+        return os.path.exists(os.path.join(self.tree, path))
+
+    def read(self, path):
+        with open(os.path.join(self.tree, path)) as f:
+            return f.read()
+
+    def test_overlay_by_rule(self):
+        self.assemble()
+        self.assertEqual(self.read("mm/ours.c"), "ours\n")
+        self.assertFalse(self.exists("mm/gone.c"))
+        self.assertFalse(self.exists("tools/testing/kmemsafe/bin/x.sh"))
+        self.assertNotEqual(self.read("Makefile") if self.exists("Makefile") else "", "harness\n")
+
+    def test_dropped_removal_comes_back(self):
+        self.assemble()
+        self.write(self.repo, "removed-files", "")
+        self.assemble()
+        self.assertEqual(self.read("mm/gone.c"), "upstream\n")
+
+    def test_dropped_file_of_ours_goes_back_to_base(self):
+        self.write(self.repo, "mm/a.c", "our a\n")
+        self.assemble()
+        self.assertEqual(self.read("mm/a.c"), "our a\n")
+        os.unlink(os.path.join(self.repo, "mm/a.c"))
+        self.assemble()
+        self.assertEqual(self.read("mm/a.c"), "a\n")
+        os.unlink(os.path.join(self.repo, "mm/ours.c"))
+        self.assemble()
+        self.assertFalse(self.exists("mm/ours.c"))
+
+    def test_uncommitted_move(self):
+        self.git("commit", "-q", "-m", "x")
+        os.rename(os.path.join(self.repo, "mm/ours.c"), os.path.join(self.repo, "mm/moved.c"))
+        self.assemble()
+        self.assertEqual(self.read("mm/moved.c"), "ours\n")
+        self.assertFalse(self.exists("mm/ours.c"))
+
+    def test_modes_kept(self):
+        self.write(self.repo, "scripts/tool.sh", "#!/bin/sh\n", 0o755)
+        self.assemble()
+        self.assertTrue(os.stat(os.path.join(self.tree, "scripts/tool.sh")).st_mode & stat.S_IXUSR)
+        os.chmod(os.path.join(self.repo, "scripts/tool.sh"), 0o644)
+        self.assemble()
+        self.assertFalse(os.stat(os.path.join(self.tree, "scripts/tool.sh")).st_mode & stat.S_IXUSR)
+
+    def test_empty_or_missing_removed_files(self):
+        self.write(self.repo, "removed-files", "")
+        self.assemble()
+        os.unlink(os.path.join(self.repo, "removed-files"))
+        self.assemble()
+        self.assertTrue(self.exists("mm/gone.c"))
+
+    def test_contract_suites_never_removed(self):
+        self.write(self.repo, "removed-files", "mm/kfence/kfence_test.c\n")
+        self.assertIn("upstream's KUnit suites stay", self.assemble(ok=False))
+
+    def test_ignored_files_never_reach_tree(self):
+        self.write(self.repo, ".gitignore", "*.orig\n*.rej\n")
+        self.write(self.repo, "mm/ours.c.orig", "stale\n")
+        self.write(self.repo, "mm/ours.c.rej", "stale\n")
+        self.assemble()
+        self.assertFalse(self.exists("mm/ours.c.orig") or self.exists("mm/ours.c.rej"))
+
+    def patch(self, hunk):
+        diff = ("diff --git a/mm/b.c b/mm/b.c\n--- a/mm/b.c\n+++ b/mm/b.c\n"
+                f"@@ -2,5 +2,5 @@\n{hunk}")
+        self.write(self.repo, "patches/0001-x.patch", diff)
+        self.write(self.repo, "patches/series", "0001-x.patch\n")
+
+    def test_patch_applies_exactly(self):
+        self.patch(" b2\n b3\n-b4\n+B4\n b5\n b6\n")
+        self.assemble()
+        self.assertEqual(self.read("mm/b.c"), "b1\nb2\nb3\nB4\nb5\nb6\nb7\n")
+        self.assertFalse(self.exists("mm/b.c.orig"))
+
+    def test_patch_with_fuzz_is_refused(self):
+        # The context's first line is wrong: patch(1) would apply it with fuzz 1.
+        self.patch(" XX\n b3\n-b4\n+B4\n b5\n b6\n")
+        self.assertIn("does not apply", self.assemble(ok=False))
+        self.assertEqual(self.read("mm/b.c"), "b1\nb2\nb3\nb4\nb5\nb6\nb7\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
