@@ -8,6 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/functions.sh"
 
 ks_lock
-ks_say "removing $KS_BUILD $KS_TREE $KS_WORK/series $KS_WORK/series-git $KS_WORK/series-build"
-rm -rf "$KS_BUILD" "$KS_TREE" "$KS_WORK/series" "$KS_WORK/series-git" "$KS_WORK/series-build" \
+ks_say "removing $KS_BUILD $KS_TREE $KS_WORK/series $KS_WORK/series-check $KS_BENCH $KS_RUN"
+rm -rf "$KS_BUILD" "$KS_TREE" "$KS_WORK/series" "$KS_WORK/series.tmp" "$KS_WORK/series-check" \
+	"$KS_BENCH" "$KS_RUN" \
 	"$KS_WORK"/stage.* "$KS_WORK"/*.tmp

@@ -27,12 +27,12 @@ log=$KS_RUN/console.log
 make_k=(make -C "$KS_TREE" O="$out" ARCH="$arch" "${KS_MAKE_OPTS[@]}")
 
 # --- 1. tools -----------------------------------------------------------
+ks_lock
 "$KS_HARNESS/bin/deps.sh"
 mkdir -p "$KS_RUN"
 busybox=$(ks_busybox_arm64)
 
 # --- 2. kernel ----------------------------------------------------------
-ks_lock
 "$KS_HARNESS/bin/tree.sh"
 ks_say "configuring $out: allnoconfig + ${frag#"$KS_REPO"/}"
 ks_kernel_config "$arch" "$frag" "$out" "$KS_TREE"

@@ -32,6 +32,7 @@ kver=$(make -s -C "$KS_BASE" kernelversion)
 g() { git -C "$repo" "$@"; }
 
 if [ "$(cat "$repo/.git/kmemsafe-base" 2>/dev/null)" != "$stamp" ]; then
+	ks_need_space "$((KS_BASE_MIB + 2 * KS_BUILD_MIB))" "make series (a git copy of the base, two builds)"
 	ks_say "turning a copy of the base into a git repository (once per base)"
 	rm -rf "$check"
 	mkdir -p "$check"
@@ -48,6 +49,7 @@ fi
 
 # Whatever an interrupted run left behind (a git am in progress, a detached
 # checkout, stray files) goes before anything else.
+rm -f "$repo/.git/index.lock"
 g am --abort >/dev/null 2>&1 || true
 rm -rf "$repo/.git/rebase-apply"
 g checkout -q -f -B kmemsafe base
@@ -55,8 +57,11 @@ g clean -fdxq
 
 ks_say "committing our files in review order (patches/commits) as $name <$email>"
 python3 "$KS_HARNESS/lib/commits.py" "$KS_REPO" "$repo"
-for p in $(grep -v -e '^#' -e '^$' "$KS_REPO/patches/series" || true); do
+# Our patches carry whatever identity wrote them: the series is authored and
+# signed off by the one git config gives, and by no other.
+for p in $(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$KS_REPO/patches/series" || true); do
 	g am -q "$KS_REPO/patches/$p" || { g am --abort; ks_die "patches/$p does not apply with git am"; }
+	g log -1 --format=%B | grep -v -i '^signed-off-by:' | g commit -q --amend --reset-author -s -F -
 done
 
 rm -rf "$out.tmp"
@@ -85,7 +90,8 @@ done
 
 ks_say "checking: git am onto a clean base gives exactly the tree make test builds"
 g checkout -q -f -B verify base
-g am -q $(ls "$out.tmp"/0*-*.patch | grep -v /0000-) || { g am --abort; ks_die "the series does not apply with git am"; }
+mapfile -t generated < <(ls "$out.tmp"/0*-*.patch | grep -v /0000-)
+g am -q "${generated[@]}" || { g am --abort; ks_die "the series does not apply with git am"; }
 python3 - "$repo" "$KS_TREE" <<'PY' || ks_die "the series does not reproduce the tree"
 import os, stat, sys
 a, b = sys.argv[1], sys.argv[2]
@@ -93,7 +99,7 @@ skip = {".git", ".kmemsafe-base", ".kmemsafe-state", ".kmemsafe-files"}
 def files(root):
     out = {}
     for d, dirs, fs in os.walk(root):
-        dirs[:] = [x for x in dirs if not (d == root and x in skip)]
+        dirs[:] = [x for x in dirs if not (d == root and x in skip) and x != "__pycache__"]
         for f in fs:
             p = os.path.relpath(os.path.join(d, f), root)
             if p not in skip:
@@ -133,6 +139,9 @@ if [ "${KS_SERIES_BUILD:-1}" != 0 ]; then
 			# dropped by olddefconfig and must come back with its patch.
 			cp "$cfg" "$bo/.config"
 			make -s -C "$repo" O="$bo" ARCH="$arch" "${KS_MAKE_OPTS[@]}" olddefconfig
+			for want in CONFIG_KUNIT=y CONFIG_KFENCE=y; do
+				grep -qx "$want" "$bo/.config" || ks_die "patch $i: $want did not survive olddefconfig"
+			done
 			make -s -C "$repo" O="$bo" ARCH="$arch" "${KS_MAKE_OPTS[@]}" -j"$KS_JOBS" vmlinux \
 				> "$bo/build-$i.log" 2>&1 ||
 				{ tail -n 30 "$bo/build-$i.log"; ks_die "patch $i does not build for $arch: $(g log -1 --format=%s "$c")"; }

@@ -42,6 +42,10 @@ SPLATS = [
     ("KASAN", re.compile(r"BUG: KASAN: ")),
     ("pmalloc", re.compile(r"BUG: pmalloc: ")),
     ("panic", re.compile(r"Kernel panic")),
+    ("stall", re.compile(r"rcu: INFO: .* detected stalls|INFO: task .* blocked for more than|"
+                         r"watchdog: BUG: soft lockup|Watchdog detected hard LOCKUP|"
+                         r"INFO: rcu_(sched|preempt) (self-)?detected stall")),
+    ("UBSAN", re.compile(r"UBSAN: ")),
     ("Oops", re.compile(r"\bOops\b|Internal error: |general protection fault")),
     ("BUG", re.compile(r"\bBUG: |kernel BUG at ")),
     ("WARNING", re.compile(r"\bWARNING: |------------\[ cut here \]")),
@@ -114,7 +118,10 @@ def load_expect(path):
 
 
 def results_from_json(path):
-    """suite.case -> result, from kunit.py's JSON (nested suites flattened)."""
+    """suite.case -> result, from kunit.py's JSON (nested suites flattened).
+
+    A name that occurs twice is reported as the result 'duplicate', which
+    no expectation accepts: one result must not mask another."""
     with open(path) as f:
         top = json.load(f)
     got = {}
@@ -124,7 +131,9 @@ def results_from_json(path):
             walk(sub, sub["name"] if not prefix else f"{prefix}.{sub['name']}")
         for case in group.get("test_cases", []):
             st = case["status"]
-            got[f"{prefix}.{case['name']}"] = {"PASS": "pass", "SKIP": "skip"}.get(st, st.lower())
+            name = f"{prefix}.{case['name']}"
+            got[name] = "duplicate" if name in got else \
+                {"PASS": "pass", "SKIP": "skip"}.get(st, st.lower())
 
     walk(top, "")
     return got
@@ -139,6 +148,11 @@ def splats_from_log(path):
     with open(path, errors="replace") as f:
         for raw in f:
             line = PREFIX.sub("", raw.rstrip("\r\n"))
+            # Another CPU's splat can land on a KTAP line: look at every line.
+            for kind, pat in SPLATS:
+                if pat.search(line):
+                    pending.append((kind, line.strip()))
+                    break
             m = re.match(r"^ {4}# Subtest: (\S+)", line)
             if m:
                 found.setdefault(None, []).extend(pending)
@@ -153,11 +167,6 @@ def splats_from_log(path):
             if re.match(r"^(?:not )?ok \d+ \S+", line) and suite:
                 found.setdefault(None, []).extend(pending)	# suite exit
                 suite, pending = None, []
-                continue
-            for kind, pat in SPLATS:
-                if pat.search(line):
-                    pending.append((kind, line.strip()))
-                    break
     if pending:
         found.setdefault(None, []).extend(pending)
     return found
@@ -230,15 +239,20 @@ def run_scenario(sc, built):
     print(f"\033[1m==> [{sc['name']}] {verb}: {sc['arch']} kernel {kernel}; log: {log_path}\033[0m",
           file=sys.stderr, flush=True)
     with open(log_path, "w") as log:
+        # kunit.py and QEMU keep the machine lock (fd 9) even if we die.
+        fds = (9,) if os.path.exists("/proc/self/fd/9") else ()
         p = subprocess.Popen(cmd, cwd=os.environ["KS_TREE"], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, errors="replace")
+                             stderr=subprocess.STDOUT, text=True, errors="replace",
+                             pass_fds=fds)
+        booted = False
         for line in p.stdout:
             log.write(line)
+            booted |= "Starting KUnit Kernel" in line
             if progress.search(line):
                 sys.stdout.write(line)
                 sys.stdout.flush()
         rc = p.wait()
-    if os.path.exists(os.path.join(out, ".config")):
+    if booted:	# built (or built earlier) and booted: the next scenario only boots
         built.add(kernel)
     # kunit.py rewrites test.log at every boot: keep each scenario's console.
     kept = os.path.join(out, f"console-{sc['name']}.log")
@@ -256,6 +270,8 @@ def main(argv):
             with open(os.path.join(sdir, "CFLIST")) as f:
                 argv = [l.split("#")[0].strip() for l in f]
         names = [n for n in argv if n]
+        if not names:
+            raise Bad(f"no scenario to run (CFLIST in {sdir} lists none)")
         scenarios = [load_scenario(sdir, n) for n in names]
     except (Bad, OSError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -7,15 +7,16 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/functions.sh"
 
-"$KS_HARNESS/bin/deps.sh"
 ks_lock
+"$KS_HARNESS/bin/deps.sh"
 
 stamp="$KS_BASE_PACKAGE $KS_BASE_VERSION"
 if [ "$(cat "$KS_BASE/.kmemsafe-base" 2>/dev/null)" != "$stamp" ]; then
 	ks_need_space "$KS_BASE_MIB" "extracting the base"
 	ks_say "extracting $KS_BASE_TARBALL ($stamp) into $KS_BASE"
-	# Everything made from an older base goes with it.
-	rm -rf "$KS_BASE" "$KS_WORK/base.tmp" "$KS_TREE" "$KS_WORK/series-git"
+	# Everything made from an older base goes with it: a build directory
+	# would keep objects newer than the new sources.
+	rm -rf "$KS_BASE" "$KS_WORK/base.tmp" "$KS_TREE" "$KS_BUILD" "$KS_WORK/series-check"
 	mkdir -p "$KS_WORK/base.tmp"
 	tar -xJf "$KS_BASE_TARBALL" -C "$KS_WORK/base.tmp" --strip-components=1
 	echo "$stamp" > "$KS_WORK/base.tmp/.kmemsafe-base"

@@ -85,10 +85,13 @@ def same(src, dst):
 
 
 def install(src, dst):
+    """Content and mode of @src; the time is now, so that kbuild rebuilds
+    whatever depends on @dst even when @src is older than the objects."""
     os.makedirs(os.path.dirname(dst), exist_ok=True)
     if os.path.lexists(dst):
         os.unlink(dst)
-    shutil.copy2(src, dst)	# content and mode
+    shutil.copyfile(src, dst)
+    shutil.copymode(src, dst)
 
 
 def main():
@@ -97,12 +100,14 @@ def main():
     series = listed(os.path.join(repo, "patches/series"))
     for f in removed:
         if f in CONTRACT:
-            die(f"removed-files lists {f}: upstream's KUnit suites stay in the tree")
+            die(f"removed-files lists {f}: upstream's KUnit suites stay in the tree, unchanged")
         if not os.path.lexists(os.path.join(base, f)):
             die(f"removed-files lists {f}, which the base does not have")
 
     want = {}	# path -> source file, or DELETE
     for f in our_files(repo):
+        if f in CONTRACT:
+            die(f"{f} is upstream's KUnit suite: it stays in the tree unchanged, not replaced")
         want[f] = os.path.join(repo, f)
     for f in removed:
         want.setdefault(f, DELETE)
@@ -113,6 +118,8 @@ def main():
             patch = os.path.join(repo, "patches", p)
             if not os.path.isfile(patch):
                 die(f"patches/series lists {p}, which is not in patches/")
+            for f in patch_paths(patch) & set(CONTRACT):
+                die(f"patches/{p} changes {f}: upstream's KUnit suites stay unchanged")
             for f in sorted(patch_paths(patch)):
                 dst = os.path.join(stage, f)
                 if os.path.lexists(dst):
@@ -138,6 +145,12 @@ def main():
         except (FileNotFoundError, ValueError, KeyError):
             # The first harness kept a plain list of the files it installed.
             before = set(listed(os.path.join(tree, ".kmemsafe-files")))
+
+        # Record first what this run may touch, so that an interrupted run
+        # leaves no file the next one would not put back.
+        with open(state_path + ".tmp", "w") as fh:
+            json.dump({"touched": sorted(before | set(want))}, fh, indent=0)
+        os.replace(state_path + ".tmp", state_path)
 
         changed = 0
         for f, src in sorted(want.items()):

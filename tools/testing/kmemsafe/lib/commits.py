@@ -2,7 +2,9 @@
 """Commit our files into a base git repository as patches/commits describes.
 
 Usage: commits.py REPO_DIR GIT_DIR, with the identity in GIT_AUTHOR_* and
-GIT_COMMITTER_*. A file that a later commit lists again
+GIT_COMMITTER_*. A block's "files:" are committed with their content and
+mode; its "removes:" are upstream files (from removed-files) it deletes
+without putting a file of ours in their place. A file that a later commit lists again
 is committed first without the lines that belong to that later commit, so
 that every commit builds on its own: the KUnit suite's Kconfig entry and
 Makefile line arrive with the suite.
@@ -21,10 +23,12 @@ def blocks():
         if line.startswith("#") and cur is None:
             continue
         if line.startswith("=== "):
-            cur = {"subject": line[4:].strip(), "files": [], "body": []}
+            cur = {"subject": line[4:].strip(), "files": [], "removes": [], "body": []}
             yield_list.append(cur)
         elif cur is not None and line.startswith("files:") and not cur["files"]:
             cur["files"] = line.split()[1:]
+        elif cur is not None and line.startswith("removes:") and not cur.get("removes"):
+            cur["removes"] = line.split()[1:]
         elif cur is not None:
             cur["body"].append(line)
 
@@ -52,7 +56,12 @@ for i, b in enumerate(yield_list):
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         with open(dst, "w") as fh:
             fh.write(text)
-    subprocess.run(["git", "-C", git, "add", "-f", "--"] + b["files"], check=True)
+        os.chmod(dst, os.stat(os.path.join(repo, f)).st_mode & 0o777)
+    # Upstream files this commit deletes without a file of ours in their place.
+    if b["removes"]:
+        subprocess.run(["git", "-C", git, "rm", "-q", "--"] + b["removes"], check=True)
+    if b["files"]:
+        subprocess.run(["git", "-C", git, "add", "-f", "--"] + b["files"], check=True)
     msg = b["subject"] + "\n\n" + "".join(b["body"]).strip() + "\n"
     # Author and Signed-off-by: the identity the caller's git config gives
     # (series.sh passes it in GIT_AUTHOR_* and GIT_COMMITTER_*).

@@ -31,6 +31,9 @@ export CCACHE_BASEDIR=$KS_WORK
 export CCACHE_NOHASHDIR=1
 export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 KS_JOBS=${KS_JOBS:-$(nproc)}
+# kunit.py would leave __pycache__ directories in the tree, which then
+# differs from what the series produces.
+export PYTHONDONTWRITEBYTECODE=1
 
 # Make options for every kernel build: LLVM 16, cached.
 KS_MAKE_OPTS=(LLVM="$KS_LLVM/" CC="ccache $KS_LLVM/clang" HOSTCC="ccache $KS_LLVM/clang")
@@ -59,16 +62,17 @@ ks_check_work() {
 ks_check_work
 
 # Serialise tree updates, kernel builds and QEMU runs on this machine. Held
-# until the calling script exits; child scripts inherit it.
+# on fd 9 until the calling script exits; child scripts inherit fd 9, and
+# with it the lock, which is what they check (not an environment variable
+# that could be stale).
 ks_lock() {
-	[ -n "${KS_LOCKED:-}" ] && return 0
+	[ -e /proc/$$/fd/9 ] && [ /proc/$$/fd/9 -ef "$KS_LOCK" ] && return 0
 	mkdir -p "$KS_WORK"
 	exec 9>>"$KS_LOCK"
 	if ! flock -n 9; then
 		ks_say "waiting for another kmemsafe build on this machine to finish ($KS_LOCK)"
 		flock 9
 	fi
-	export KS_LOCKED=1
 }
 
 # ks_need_space MIB WHAT: fail clearly unless $KS_WORK has MIB MiB free.
@@ -106,17 +110,20 @@ ks_kernel_config() {
 ks_busybox_arm64() {
 	local dir=$KS_WORK/busybox-arm64
 	if [ ! -x "$dir/root/bin/busybox" ]; then
+		local sudo=
+		[ "$(id -u)" = 0 ] || sudo=sudo
 		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 			ks_say "changing this host's apt set-up: dpkg --add-architecture arm64" \
 				"(needed to download busybox-static:arm64; undo with dpkg --remove-architecture arm64)"
-			dpkg --add-architecture arm64
+			$sudo dpkg --add-architecture arm64 || ks_die "dpkg --add-architecture arm64 failed"
 		fi
 		ks_say "downloading busybox-static:arm64 into $dir (not installed on the host)"
 		mkdir -p "$dir"
-		apt-get update -qq >&2
+		$sudo apt-get update -qq >&2 || ks_die "apt-get update failed"
 		rm -rf "$dir"/*.deb "$dir/root"
-		(cd "$dir" && apt-get download -q busybox-static:arm64) >&2
-		dpkg-deb -x "$dir"/busybox-static_*_arm64.deb "$dir/root"
+		(cd "$dir" && apt-get download -q busybox-static:arm64) >&2 ||
+			ks_die "apt-get download busybox-static:arm64 failed"
+		dpkg-deb -x "$dir"/busybox-static_*_arm64.deb "$dir/root" || ks_die "cannot unpack busybox-static"
 		[ -x "$dir/root/bin/busybox" ] || ks_die "no bin/busybox in busybox-static:arm64"
 	fi
 	echo "$dir/root/bin/busybox"

@@ -46,10 +46,12 @@ class Run:
         self.cases = [("demo", "a", "PASS", KFENCE_REPORT), ("demo", "b", "PASS", []),
                       ("demo", "c", "SKIP", []), ("other", "x", "PASS", [])]
         self.boot = ["Booting Linux on physical CPU 0x0", "kfence: initialized"]
+        self.exit = {}	# suite -> lines printed after its last case
         self.rc = 0
         self.json = True
         self.scenario = "arch: arm64\nkernel: k\n"
         self.expect = EXPECT
+        self.cflist = "mini\n"
 
     def console(self):
         lines = list(self.boot) + ["KTAP version 1", "1..2"]
@@ -63,6 +65,7 @@ class Run:
                 lines += out
                 ok = "ok" if st in ("PASS", "SKIP") else "not ok"
                 lines.append(f"    {ok} {j} {c}" + (" # SKIP reason" if st == "SKIP" else ""))
+            lines += self.exit.get(s, [])
             lines.append(f"ok {i} {s}")
         return "".join(f"[{n:5d}.000000] {l}\n" for n, l in enumerate(lines))
 
@@ -86,7 +89,7 @@ class Run:
             with open(os.path.join(scen, "mini.expect"), "w") as f:
                 f.write(self.expect)
             with open(os.path.join(scen, "CFLIST"), "w") as f:
-                f.write("mini\n")
+                f.write(self.cflist)
             with open(os.path.join(fake, "test.log"), "w") as f:
                 f.write(self.console())
             if self.json:
@@ -159,14 +162,41 @@ class TestJudge(unittest.TestCase):
         r.boot += WARN_SPLAT
         self.bad(r, "kernel splat (WARNING) outside any test case", "mm/slub.c:100")
 
-    def test_splat_after_suite_fails(self):
+    def test_splat_in_suite_exit_fails(self):
         r = Run()
-        r.cases.append(("zzz", "t", "PASS", []))
-        r.expect += "zzz.t pass\n"
-        # A splat in suite exit (after its last case) belongs to no case.
-        r.console_orig = r.console
-        r.console = lambda: r.console_orig() + "[  99.0] BUG: KFENCE: invalid free in x\n"
+        # After the last case, before the suite's result: suite exit, no case.
+        r.exit["demo"] = ["BUG: KFENCE: invalid free in demo_exit+0x0/0x10"]
         self.bad(r, "kernel splat (KFENCE) outside any test case")
+
+    def test_splat_after_last_suite_fails(self):
+        r = Run()
+        r.console_orig = r.console
+        r.console = lambda: r.console_orig() + "[  99.0] WARNING: CPU: 1 PID: 0 at x\n"
+        self.bad(r, "kernel splat (WARNING) outside any test case")
+
+    def test_splat_on_ktap_line_is_seen(self):
+        r = Run()
+        # Another CPU's output glued to a KTAP result line.
+        r.cases[1] = ("demo", "b", "PASS", ["    ok 2 bBUG: KASAN: slab-out-of-bounds in f"])
+        self.bad(r, "kernel splat (KASAN) in demo.b")
+
+    def test_stall_and_ubsan_are_splats(self):
+        r = Run()
+        r.boot.append("rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:")
+        r.cases[3] = ("other", "x", "PASS", ["UBSAN: shift-out-of-bounds in mm/x.c:1:2"])
+        self.bad(r, "kernel splat (stall) outside", "kernel splat (UBSAN) in other.x")
+
+    def test_duplicate_case_fails(self):
+        r = Run()
+        r.cases.insert(1, ("demo", "a", "SKIP", []))
+        self.bad(r, "demo.a: duplicate, expected pass")
+
+    def test_empty_cflist_is_refused(self):
+        r = Run()
+        r.cflist = "# nothing\n"
+        rc, out = r.go()
+        self.assertEqual(rc, 2, out)
+        self.assertIn("no scenario to run", out)
 
     def test_unexpected_splat_kind_in_case_fails(self):
         r = Run()
@@ -285,6 +315,31 @@ class TestAssemble(unittest.TestCase):
         os.chmod(os.path.join(self.repo, "scripts/tool.sh"), 0o644)
         self.assemble()
         self.assertFalse(os.stat(os.path.join(self.tree, "scripts/tool.sh")).st_mode & stat.S_IXUSR)
+
+    def test_rewritten_file_is_newer_than_objects(self):
+        # A base file older than the build's objects must still look new
+        # when it comes back, or kbuild would keep the stale object.
+        self.write(self.repo, "mm/a.c", "our a\n")
+        self.assemble()
+        os.unlink(os.path.join(self.repo, "mm/a.c"))
+        os.utime(os.path.join(self.base, "mm/a.c"), (1, 1))
+        obj = os.path.join(self.d, "a.o")
+        self.write(self.d, "a.o", "")
+        self.assemble()
+        self.assertGreater(os.stat(os.path.join(self.tree, "mm/a.c")).st_mtime,
+                           os.stat(obj).st_mtime - 1)
+        self.assertGreater(os.stat(os.path.join(self.tree, "mm/a.c")).st_mtime, 1000)
+
+    def test_contract_suites_never_replaced_or_patched(self):
+        self.write(self.repo, "mm/kfence/kfence_test.c", "ours\n")
+        self.assertIn("stays in the tree unchanged", self.assemble(ok=False))
+        os.unlink(os.path.join(self.repo, "mm/kfence/kfence_test.c"))
+        self.write(self.repo, "patches/0001-x.patch",
+                   "diff --git a/mm/kfence/kfence_test.c b/mm/kfence/kfence_test.c\n"
+                   "--- a/mm/kfence/kfence_test.c\n+++ b/mm/kfence/kfence_test.c\n"
+                   "@@ -1 +1 @@\n-contract\n+changed\n")
+        self.write(self.repo, "patches/series", "0001-x.patch\n")
+        self.assertIn("suites stay unchanged", self.assemble(ok=False))
 
     def test_empty_or_missing_removed_files(self):
         self.write(self.repo, "removed-files", "")

@@ -270,7 +270,8 @@ static int bench_sampled(void)
 		}
 		if (!is_kfence_address(p)) {
 			kfree(p);
-			pair_ns += ktime_get_ns() - t0 - clock;
+			/* Two clock reads inside the interval: t1's and the last. */
+			pair_ns += ktime_get_ns() - t0 - 2 * clock;
 			pairs++;
 			continue;
 		}
@@ -298,8 +299,10 @@ static int __init kfence_bench_init(void)
 	u64 ns, ops;
 	int ret;
 
-	if (!iters)
+	if (iters < BENCH_BATCH) {
+		pr_err("iters=%u: at least %u\n", iters, BENCH_BATCH);
 		return -EINVAL;
+	}
 	if (sampled) {
 		ret = bench_sampled();
 		if (!ret)
