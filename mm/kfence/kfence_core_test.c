@@ -723,6 +723,45 @@ static void test_report_corruption_bytes(struct kunit *test)
 	kct_expect_report_has(test, " ] (in kfence-#");
 }
 
+/*
+ * The canaries are written and checked a word at a time where they can be:
+ * every redzone byte must still count, at every alignment, on both sides.
+ */
+static void kct_check_every_canary(struct kunit *test, enum kct_side side, size_t size)
+{
+	char *p = kct_alloc(test, size, side);
+	struct kfence_metadata *meta = kfence_meta_of((unsigned long)p);
+	u8 *page = (u8 *)ALIGN_DOWN((unsigned long)p, PAGE_SIZE);
+	unsigned long bad = 0;
+	int missed = 0;
+	u8 *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, meta);
+	KUNIT_ASSERT_TRUE(test, kfence_check_canaries(meta, &bad));
+	for (q = page; q < page + PAGE_SIZE; q++) {
+		u8 old = *q;
+
+		if (q >= (u8 *)p && q < (u8 *)p + size)
+			continue;
+		*q = old ^ 0x01;
+		bad = 0;
+		if (kfence_check_canaries(meta, &bad) || bad != (unsigned long)q)
+			missed++;
+		*q = old;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, missed, 0, "redzone bytes of a %zu-byte object not caught", size);
+	KUNIT_EXPECT_TRUE(test, kfence_check_canaries(meta, &bad));
+	kfree(p);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+}
+
+static void test_canary_every_byte(struct kunit *test)
+{
+	kct_check_every_canary(test, KCT_LEFT, 13);
+	kct_check_every_canary(test, KCT_RIGHT, 13);
+	kct_check_every_canary(test, KCT_RIGHT, 64);
+}
+
 static void test_report_invalid_access(struct kunit *test)
 {
 	char want[64];
@@ -816,6 +855,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_report_uaf_fields),
 	KUNIT_CASE(test_report_invalid_free_fields),
 	KUNIT_CASE(test_report_corruption_bytes),
+	KUNIT_CASE(test_canary_every_byte),
 	KUNIT_CASE(test_report_invalid_access),
 	KUNIT_CASE(test_no_report_when_clean),
 	{},
