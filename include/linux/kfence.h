@@ -92,6 +92,20 @@ void kfence_shutdown_cache(struct kmem_cache *s);
 void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags);
 
 /**
+ * kfence_alloc_armed() - offer an allocation to KFENCE while a sample is due
+ * @s: the cache, armed by KFENCE (its kfence_armed is set)
+ * @size: requested size, at most the cache's object size
+ * @flags: GFP flags of the allocation
+ *
+ * The slab fast path tests the cache's kfence_armed byte together with its
+ * own reasons to take the slow path, and the slow path calls this. Disarms
+ * the cache once the sample has been taken, by this allocation or another.
+ *
+ * Return: a KFENCE object, or NULL to let the slab allocator carry on.
+ */
+void *kfence_alloc_armed(struct kmem_cache *s, size_t size, gfp_t flags);
+
+/**
  * kfence_alloc() - maybe allocate a guarded object
  * @s: the cache the object would come from
  * @size: requested size, at most the cache's object size
@@ -179,6 +193,12 @@ bool __kfence_obj_info(struct kmem_obj_info *kpp, void *object, struct slab *sla
 #define kfence_sample_interval	(0)
 
 static inline bool is_kfence_address(const void *addr) { return false; }
+
+static inline void *kfence_alloc_armed(struct kmem_cache *s, size_t size, gfp_t flags)
+{
+	return NULL;
+}
+
 static inline void kfence_alloc_pool_and_metadata(void) { }
 static inline void kfence_init(void) { }
 static inline void kfence_shutdown_cache(struct kmem_cache *s) { }

@@ -346,6 +346,47 @@ static DEFINE_IRQ_WORK(kfence_gate_wake_work, kfence_gate_wake);
 #endif
 
 /*
+ * Arm every cache KFENCE can serve: the slab allocation fast path then sends
+ * the cache's next allocation to kfence_alloc_armed(), whichever CPU makes it
+ * and whatever the state of its freelist, so any allocation can be sampled
+ * while the fast path pays one byte load and one branch. A few hundred
+ * stores per interval, from process context.
+ */
+static void kfence_arm_caches(void)
+{
+	struct kmem_cache *s;
+
+	/* The gate is open before any cache is armed; pairs with kfence_alloc_armed(). */
+	smp_mb();
+	mutex_lock(&slab_mutex);
+	list_for_each_entry(s, &slab_caches, list) {
+		if (!(s->flags & (SLAB_SKIP_KFENCE | SLAB_CACHE_DMA | SLAB_CACHE_DMA32)))
+			WRITE_ONCE(s->kfence_armed, 1);
+	}
+	mutex_unlock(&slab_mutex);
+}
+
+void *kfence_alloc_armed(struct kmem_cache *s, size_t size, gfp_t flags)
+{
+	void *obj = NULL;
+
+	if (atomic_read(&kfence_allocation_gate) > 0)
+		obj = __kfence_alloc(s, size, flags);
+	if (!atomic_read(&kfence_allocation_gate)) {
+		/*
+		 * The sample is taken: back to the fast path. Should the next
+		 * interval have opened the gate meanwhile, re-arm, so that
+		 * kfence_arm_caches() and this store cannot both miss.
+		 */
+		WRITE_ONCE(s->kfence_armed, 0);
+		smp_mb();	/* pairs with the one in kfence_arm_caches() */
+		if (atomic_read(&kfence_allocation_gate))
+			WRITE_ONCE(s->kfence_armed, 1);
+	}
+	return obj;
+}
+
+/*
  * Open the gate once per interval. Without CONFIG_KFENCE_STATIC_KEYS this only
  * stores to kfence_allocation_gate: no code patching, no IPIs.
  */
@@ -357,6 +398,7 @@ static void kfence_gate_work_fn(struct work_struct *work)
 		return;
 
 	atomic_set(&kfence_allocation_gate, 1 + READ_ONCE(kfence_burst));
+	kfence_arm_caches();
 #ifdef CONFIG_KFENCE_STATIC_KEYS
 	static_branch_enable(&kfence_allocation_key);
 	wait_event_idle_timeout(kfence_gate_wait, !atomic_read(&kfence_allocation_gate),
@@ -413,30 +455,52 @@ static bool kfence_pool_crowded(void)
 
 /* ===== Allocation ===== */
 
-static void kfence_record(struct kfence_track *track, depot_stack_handle_t stack)
+/*
+ * The canary of 8 aligned bytes, as one word: kfence_canary() depends only on
+ * the low 3 address bits. The compiler folds this to a constant.
+ */
+static __always_inline u64 kfence_canary_word(void)
 {
-	track->pid = task_pid_nr(current);
-	track->cpu = raw_smp_processor_id();
-	track->ts_nsec = local_clock();
-	track->stack = stack;
+	u8 bytes[8];
+	u64 word;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		bytes[i] = kfence_canary((void *)(unsigned long)i);
+	memcpy(&word, bytes, sizeof(word));
+	return word;
 }
 
-static depot_stack_handle_t kfence_save_stack(unsigned long *entries, int n, gfp_t gfp,
-					      bool can_alloc)
+/* Fill [@from, @to) with canaries: bytes up to a word boundary, then words. */
+static void kfence_fill_canaries(u8 *from, u8 *to)
 {
-	/* The depot may only allocate where alloc_pages() is safe: not under raw locks. */
-	return stack_depot_save_flags(entries, n, gfp & GFP_KERNEL,
-				      can_alloc ? STACK_DEPOT_FLAG_CAN_ALLOC : 0);
+	for (; from < to && !IS_ALIGNED((unsigned long)from, 8); from++)
+		*from = kfence_canary(from);
+	for (; from + 8 <= to; from += 8)
+		*(u64 *)from = kfence_canary_word();
+	for (; from < to; from++)
+		*from = kfence_canary(from);
+}
+
+/* The first byte of [@from, @to) that is not its canary, or NULL. */
+static const u8 *kfence_find_bad_canary(const u8 *from, const u8 *to)
+{
+	for (; from < to && !IS_ALIGNED((unsigned long)from, 8); from++)
+		if (*from != kfence_canary(from))
+			return from;
+	/* A word that differs sends the search to its bytes, below. */
+	for (; from + 8 <= to && *(const u64 *)from == kfence_canary_word(); from += 8)
+		;
+	for (; from < to; from++)
+		if (*from != kfence_canary(from))
+			return from;
+	return NULL;
 }
 
 static void kfence_write_canaries(unsigned long page, unsigned long addr, size_t size)
 {
-	u8 *p;
-
-	for (p = (u8 *)page; p < (u8 *)addr; p++)
-		*p = kfence_canary(p);
-	for (p = (u8 *)addr + size; p < (u8 *)page + PAGE_SIZE; p++)
-		*p = kfence_canary(p);
+	kfence_fill_canaries((u8 *)page, (u8 *)addr);
+	kfence_fill_canaries((u8 *)addr + size, (u8 *)page + PAGE_SIZE);
 }
 
 /* FIFO: a slot goes to the back, so the longest-freed slot is reused first. */
@@ -453,7 +517,6 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 				  unsigned long *entries, int n, u32 hash)
 {
 	struct kfence_metadata *meta = NULL;
-	depot_stack_handle_t stack;
 	unsigned long flags, page;
 	void *addr;
 
@@ -467,8 +530,6 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 		atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_CAPACITY]);
 		return NULL;
 	}
-
-	stack = kfence_save_stack(entries, n, gfp, gfpflags_allow_blocking(gfp));
 
 	/*
 	 * The slot's lock can be held by a report about its previous life
@@ -488,8 +549,8 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 	meta->cache = s;
 	meta->alloc_stack_hash = hash;
 	meta->unprotected_page = 0;
-	kfence_record(&meta->alloc_info, stack);
-	memset(&meta->free_info, 0, sizeof(meta->free_info));
+	kfence_track_set(&meta->alloc_info, entries, n);
+	meta->free_info.nr_frames = 0;
 	virt_to_slab((void *)page)->slab_cache = s;
 
 	if (!kfence_unguard(page)) {
@@ -566,16 +627,13 @@ bool kfence_check_canaries(const struct kfence_metadata *meta, unsigned long *ba
 	unsigned long page = ALIGN_DOWN(meta->addr, PAGE_SIZE);
 	const u8 *p;
 
-	for (p = (const u8 *)page; p < (const u8 *)meta->addr; p++)
-		if (*p != kfence_canary(p))
-			goto corrupt;
-	for (p = (const u8 *)meta->addr + meta->size; p < (const u8 *)page + PAGE_SIZE; p++)
-		if (*p != kfence_canary(p))
-			goto corrupt;
-	return true;
-corrupt:
-	*bad = (unsigned long)p;
-	return false;
+	p = kfence_find_bad_canary((const u8 *)page, (const u8 *)meta->addr);
+	if (!p)
+		p = kfence_find_bad_canary((const u8 *)meta->addr + meta->size,
+					   (const u8 *)page + PAGE_SIZE);
+	if (p)
+		*bad = (unsigned long)p;
+	return !p;
 }
 
 /* Retire a validated, locked object: check, wipe and protect it, then requeue it. */
@@ -617,13 +675,11 @@ static void kfence_rcu_free(struct rcu_head *h)
 static void kfence_free_object(void *addr, struct kfence_metadata *meta, bool zombie)
 {
 	unsigned long entries[KFENCE_STACK_DEPTH];
-	depot_stack_handle_t stack;
 	unsigned long flags;
 	int n, skip;
 
 	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
 	skip = kfence_skip_frames(entries, n);
-	stack = kfence_save_stack(entries + skip, n - skip, GFP_NOWAIT, preemptible());
 
 	raw_spin_lock_irqsave(&meta->slot_lock, flags);
 	if (meta->state != KFENCE_OBJECT_ALLOCATED || meta->addr != (unsigned long)addr) {
@@ -633,7 +689,7 @@ static void kfence_free_object(void *addr, struct kfence_metadata *meta, bool zo
 		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 		return;
 	}
-	kfence_record(&meta->free_info, stack);
+	kfence_track_set(&meta->free_info, entries + skip, n - skip);
 
 	/* Readers of SLAB_TYPESAFE_BY_RCU objects may look until a grace period ends. */
 	if (!zombie && meta->cache && (meta->cache->flags & SLAB_TYPESAFE_BY_RCU)) {
@@ -778,11 +834,9 @@ void kfence_shutdown_cache(struct kmem_cache *s)
 #ifdef CONFIG_PRINTK
 static void kfence_fill_stack(void **out, const struct kfence_track *track)
 {
-	unsigned long *entries;
-	unsigned int i, n = 0;
+	unsigned long entries[KFENCE_STACK_DEPTH];
+	int i, n = kfence_track_stack(track, entries);
 
-	if (track->stack)
-		n = stack_depot_fetch(track->stack, &entries);
 	for (i = 0; i < KS_ADDRS_COUNT; i++)
 		out[i] = i < n ? (void *)entries[i] : NULL;
 }
@@ -857,7 +911,6 @@ void __init kfence_init(void)
 
 	if (!kfence_sample_interval || !kfence_slots_early)
 		return;
-	stack_depot_init();
 
 	if (!kfence_setup_pool(kfence_slots_early)) {
 		pr_err("cannot set up the pool, KFENCE stays off\n");
@@ -896,8 +949,6 @@ static int kfence_init_late(void)
 		pr_err("cannot allocate the %lu KiB pool\n", KFENCE_POOL_SIZE >> 10);
 		return -ENOMEM;
 	}
-	if (stack_depot_init())
-		goto free_pages;
 	meta = vzalloc(kfence_metadata_bytes());
 	if (!meta)
 		goto free_pages;

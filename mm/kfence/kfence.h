@@ -12,7 +12,6 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/stackdepot.h>
 #include <linux/types.h>
 
 #include "../slab.h" /* struct kmem_cache, struct slab */
@@ -37,12 +36,13 @@ enum kfence_object_state {
 	KFENCE_OBJECT_FREED,		/* freed; the page is protected */
 };
 
-/* Who allocated or freed an object, and when. */
+/* Who allocated or freed an object, and when (track.c). */
 struct kfence_track {
 	pid_t pid;
 	int cpu;
 	u64 ts_nsec;
-	depot_stack_handle_t stack;	/* 0: no stack (depot full or never set) */
+	int nr_frames;			/* 0: not allocated or freed yet */
+	s32 frames[KFENCE_STACK_DEPTH];	/* packed text addresses, innermost first */
 };
 
 /* One per guarded object. */
@@ -134,6 +134,10 @@ enum kfence_error_type {
 /* core.c */
 bool kfence_check_canaries(const struct kfence_metadata *meta, unsigned long *bad);
 int kfence_parse_num_objects(const char *val, unsigned long *out);
+
+/* track.c */
+void kfence_track_set(struct kfence_track *t, const unsigned long *entries, int n);
+int kfence_track_stack(const struct kfence_track *t, unsigned long *entries);
 
 /* report.c */
 void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *regs,

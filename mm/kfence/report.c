@@ -51,6 +51,7 @@ static const char *const kfence_allocator_funcs[] = {
 	"__kmalloc_cache_noprof", "__kmalloc_cache_node_noprof",
 	"__kmalloc_node_track_caller_noprof", "__kvmalloc_node_noprof",
 	"krealloc_noprof", "kvrealloc_noprof", "slab_alloc_node", "slab_free",
+	"__slab_alloc_node", "__slab_alloc", "___slab_alloc",
 };
 
 static bool kfence_frame_is_internal(unsigned long ip)
@@ -130,13 +131,12 @@ static void kfence_print_track(struct seq_file *seq, const struct kfence_metadat
 	u64 ts = t->ts_nsec, age = local_clock() - ts;
 	unsigned long rem = do_div(ts, NSEC_PER_SEC) / NSEC_PER_USEC;
 	unsigned long age_rem = do_div(age, NSEC_PER_SEC) / NSEC_PER_USEC;
-	unsigned long *entries;
-	unsigned int n = 0;
+	unsigned long entries[KFENCE_STACK_DEPTH];
+	int n;
 
 	kfence_out(seq, "%s by task %d on cpu %d at %llu.%06lus (%llu.%06lus ago):\n",
 		   alloc ? "allocated" : "freed", t->pid, t->cpu, ts, rem, age, age_rem);
-	if (t->stack)
-		n = stack_depot_fetch(t->stack, &entries);
+	n = kfence_track_stack(t, entries);
 	if (n)
 		kfence_print_entries(seq, entries, n);
 	else
