@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) fmt
 
 #include <linux/kallsyms.h>
+#include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/kfence.h>
 #include <linux/lockdep.h>
@@ -78,6 +79,37 @@ static bool kfence_frame_is_internal(unsigned long ip)
 	return false;
 }
 
+/*
+ * Looking a frame's name up costs thousands of instructions, and every
+ * sampled allocation and every free of a KFENCE object skips frames, which
+ * are mostly the same few allocator return addresses: remember the verdict
+ * for recent ones. An entry is one word, the address with bit 62 (set in
+ * every kernel text address on arm64 and x86-64) cleared for a frame that is
+ * not internal, so a racing update is either seen whole or not at all; a
+ * lost one only costs a lookup. Internal frames are all built in, so an
+ * entry for module text (never internal) stays true after the module is
+ * gone, whatever is loaded at its address next.
+ */
+#define KFENCE_FRAME_CACHE_BITS	6
+#define KFENCE_FRAME_OURS	BIT(62)
+
+static unsigned long kfence_frame_cache[1 << KFENCE_FRAME_CACHE_BITS];
+
+static bool kfence_frame_skip(unsigned long ip)
+{
+	unsigned long *slot = &kfence_frame_cache[hash_long(ip, KFENCE_FRAME_CACHE_BITS)];
+	unsigned long entry = READ_ONCE(*slot);
+	bool internal;
+
+	if (!(ip & KFENCE_FRAME_OURS))
+		return kfence_frame_is_internal(ip);
+	if ((entry | KFENCE_FRAME_OURS) == ip)
+		return entry & KFENCE_FRAME_OURS;
+	internal = kfence_frame_is_internal(ip);
+	WRITE_ONCE(*slot, internal ? ip : ip & ~KFENCE_FRAME_OURS);
+	return internal;
+}
+
 /**
  * kfence_skip_frames() - number of leading KFENCE and allocator frames
  * @entries: a stack trace, innermost frame first
@@ -91,7 +123,7 @@ int kfence_skip_frames(const unsigned long *entries, int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (!kfence_frame_is_internal(entries[i]))
+		if (!kfence_frame_skip(entries[i]))
 			return i;
 	}
 	return 0;
