@@ -578,7 +578,16 @@ corrupt:
 	return false;
 }
 
-/* Retire a validated, locked object: check, wipe and protect it, then requeue it. */
+/*
+ * Retire a validated, locked object: check and protect it, then requeue it.
+ *
+ * A zombie (an object still allocated when its cache is destroyed) is
+ * retired but never requeued: its owner leaked it and may still write to it
+ * or kfree() it, which must hit a protected page and a FREED slot, not the
+ * next owner's object. Its slot stays out of the pool for good and keeps
+ * counting as allocated, as upstream counts zombies; its contents are kept
+ * for the report of that late access.
+ */
 static void kfence_release(struct kfence_metadata *meta, unsigned long flags, bool zombie)
 {
 	unsigned long bad;
@@ -589,7 +598,7 @@ static void kfence_release(struct kfence_metadata *meta, unsigned long flags, bo
 	}
 	if (!kfence_check_canaries(meta, &bad))
 		kfence_report_error(bad, true, NULL, meta, KFENCE_ERROR_CORRUPTION);
-	if (meta->cache && slab_want_init_on_free(meta->cache))
+	if (!zombie && meta->cache && slab_want_init_on_free(meta->cache))
 		memzero_explicit((void *)meta->addr, meta->size);
 
 	WRITE_ONCE(meta->state, KFENCE_OBJECT_FREED);
@@ -597,10 +606,12 @@ static void kfence_release(struct kfence_metadata *meta, unsigned long flags, bo
 	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 
 	kfence_covered_add(meta->alloc_stack_hash, -1);
+	if (zombie) {
+		atomic_long_inc(&kfence_stats[KFENCE_STAT_ZOMBIES]);
+		return;
+	}
 	atomic_long_dec(&kfence_stats[KFENCE_STAT_ALLOCATED]);
 	atomic_long_inc(&kfence_stats[KFENCE_STAT_FREES]);
-	if (zombie)
-		atomic_long_inc(&kfence_stats[KFENCE_STAT_ZOMBIES]);
 	kfence_slot_enqueue(meta);
 }
 

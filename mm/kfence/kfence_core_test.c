@@ -545,6 +545,70 @@ static void test_cache_destroy_zombie(struct kunit *test)
 	kct_expect_report_has(test, "cache=<destroyed>");
 }
 
+/* Allocate from @c until KFENCE guards the object. */
+static void *kct_cache_alloc(struct kunit *test, struct kmem_cache *c)
+{
+	unsigned long timeout = jiffies + msecs_to_jiffies(20000);
+
+	do {
+		void *p = kmem_cache_alloc(c, GFP_KERNEL);
+
+		if (is_kfence_address(p))
+			return p;
+		kmem_cache_free(c, p);
+		cond_resched();
+	} while (time_before(jiffies, timeout));
+	KUNIT_FAIL_AND_ABORT(test, "no KFENCE object from %s within the timeout", c->name);
+	return NULL;
+}
+
+static void test_zombie_slot_not_reused(struct kunit *test)
+{
+	struct kmem_cache *c = kmem_cache_create("kct-zombie-reuse", 32, 0, SLAB_NO_MERGE, NULL);
+	unsigned long timeout = jiffies + msecs_to_jiffies(60000);
+	long skipped = kct_counter(KFENCE_STAT_SKIP_CAPACITY);
+	struct kfence_metadata *meta;
+	u64 born;
+	void **objs;
+	long n = 0;
+	char *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = kct_cache_alloc(test, c);
+	meta = kfence_meta_of((unsigned long)p);
+	born = meta->alloc_info.ts_nsec;
+	memset(p, 0x7b, 32);
+	kmem_cache_destroy(c);	/* the leaked object becomes a zombie */
+
+	/* Its slot is not queued for reuse ... */
+	KUNIT_EXPECT_TRUE(test, list_empty(&meta->list));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(meta->state), KFENCE_OBJECT_FREED);
+
+	/* ... and filling the whole pool never hands it out. */
+	objs = kunit_kcalloc(test, kfence_num_objects, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, kct_set(test, "skip_covered_thresh", "0"), 0);
+	while (kct_counter(KFENCE_STAT_SKIP_CAPACITY) == skipped &&
+	       time_before(jiffies, timeout)) {
+		void *q = kmalloc(16, GFP_KERNEL);
+
+		if (is_kfence_address(q) && n < kfence_num_objects) {
+			KUNIT_EXPECT_PTR_NE(test, kfence_meta_of((unsigned long)q), meta);
+			objs[n++] = q;
+		} else {
+			kfree(q);
+		}
+		cond_resched();
+	}
+	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_STAT_SKIP_CAPACITY), skipped);
+	while (n)
+		kfree(objs[--n]);
+	KUNIT_EXPECT_EQ(test, kct_set(test, "skip_covered_thresh", "75"), 0);
+	/* Nobody else got it either: its allocation record is the leaked owner's. */
+	KUNIT_EXPECT_EQ(test, meta->alloc_info.ts_nsec, born);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+}
+
 /* ===== Many CPUs ===== */
 
 struct kct_worker {
@@ -810,6 +874,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_pool_exhaustion),
 	KUNIT_CASE(test_skip_covered),
 	KUNIT_CASE(test_cache_destroy_zombie),
+	KUNIT_CASE(test_zombie_slot_not_reused),
 	KUNIT_CASE(test_many_cpus_gate_flips),
 	KUNIT_CASE(test_report_oob_fields),
 	KUNIT_CASE(test_report_left_oob_write),
