@@ -525,12 +525,21 @@ void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags)
 	int n, skip;
 	u32 hash;
 
-	/* The pool has one page per object and sits in ZONE_NORMAL. */
-	if (size > PAGE_SIZE || (flags & GFP_ZONEMASK) ||
-	    (s->flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_SKIP_KFENCE))) {
+	/*
+	 * The pool has one page per object and sits in ZONE_NORMAL of a single
+	 * node. A __GFP_THISNODE caller is bound to a node we are not told, so
+	 * it is skipped on every system: on one node this costs only the rare
+	 * node-bound allocations, and the behaviour does not depend on the
+	 * topology.
+	 */
+	if (size > PAGE_SIZE || (flags & (GFP_ZONEMASK | __GFP_THISNODE)) ||
+	    (s->flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32))) {
 		atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_INCOMPAT]);
 		return NULL;
 	}
+	/* Turned off for this cache through sysfs: a choice, not counted. */
+	if (s->flags & SLAB_SKIP_KFENCE)
+		return NULL;
 	if (unlikely(!READ_ONCE(kfence_enabled)))
 		return NULL;
 

@@ -609,6 +609,51 @@ static void test_zombie_slot_not_reused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
 }
 
+/*
+ * Allocations KFENCE must not sample: node-bound ones (the pool sits on one
+ * node), and caches marked SLAB_SKIP_KFENCE (as the skip_kfence sysfs file
+ * does). Each runs long enough for the gate to open many times; afterwards
+ * the same loop without the reason to skip must get a KFENCE object, so
+ * that the first half cannot pass for lack of samples.
+ */
+static bool kct_sampled_within(struct kmem_cache *c, gfp_t gfp, unsigned int ms)
+{
+	unsigned long timeout = jiffies + msecs_to_jiffies(ms);
+	bool sampled = false;
+
+	do {
+		void *p = c ? kmem_cache_alloc_node(c, gfp, numa_node_id()) :
+			      kmalloc_node(32, gfp, numa_node_id());
+
+		sampled |= is_kfence_address(p);
+		if (c)
+			kmem_cache_free(c, p);
+		else
+			kfree(p);
+		cond_resched();
+	} while (!sampled && time_before(jiffies, timeout));
+	return sampled;
+}
+
+static void test_skip_incompatible(struct kunit *test)
+{
+	struct kmem_cache *c = kmem_cache_create("kct-skip", 32, 0, SLAB_NO_MERGE, NULL);
+	long incompat = kct_counter(KFENCE_STAT_SKIP_INCOMPAT);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_FALSE(test, kct_sampled_within(NULL, GFP_KERNEL | __GFP_THISNODE, 500));
+	/* The gate opened for us and we were turned away, counted as incompatible. */
+	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_STAT_SKIP_INCOMPAT), incompat);
+	KUNIT_EXPECT_TRUE(test, kct_sampled_within(NULL, GFP_KERNEL, 20000));
+
+	c->flags |= SLAB_SKIP_KFENCE;
+	KUNIT_EXPECT_FALSE(test, kct_sampled_within(c, GFP_KERNEL, 500));
+	c->flags &= ~SLAB_SKIP_KFENCE;
+	KUNIT_EXPECT_TRUE(test, kct_sampled_within(c, GFP_KERNEL, 20000));
+	kmem_cache_destroy(c);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+}
+
 /* ===== Many CPUs ===== */
 
 struct kct_worker {
@@ -875,6 +920,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_skip_covered),
 	KUNIT_CASE(test_cache_destroy_zombie),
 	KUNIT_CASE(test_zombie_slot_not_reused),
+	KUNIT_CASE(test_skip_incompatible),
 	KUNIT_CASE(test_many_cpus_gate_flips),
 	KUNIT_CASE(test_report_oob_fields),
 	KUNIT_CASE(test_report_left_oob_write),
