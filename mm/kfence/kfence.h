@@ -136,6 +136,8 @@ bool kfence_check_canaries(const struct kfence_metadata *meta, unsigned long *ba
 int kfence_parse_num_objects(const char *val, unsigned long *out);
 
 /* report.c */
+bool kfence_report_lock(void);
+void kfence_report_unlock(bool locked);
 void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *regs,
 			 const struct kfence_metadata *meta, enum kfence_error_type type);
 void kfence_print_object(struct seq_file *seq, const struct kfence_metadata *meta);

@@ -8,6 +8,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/init.h>
@@ -20,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/sprintf.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
 #include <trace/events/printk.h>
 
@@ -40,6 +42,23 @@ static struct {
 	.lock = __SPIN_LOCK_UNLOCKED(kct_log.lock),
 };
 
+/*
+ * An object to free wrongly from inside the printing of the next report, on
+ * the CPU that prints it, as a console driver freeing a bad object would.
+ */
+static void *kct_nested_victim;
+
+static void kct_nested_bug(const char *buf, size_t len)
+{
+	char *victim;
+
+	if (!READ_ONCE(kct_nested_victim) || !strnstr(buf, "BUG: KFENCE: ", len))
+		return;
+	victim = xchg(&kct_nested_victim, NULL);
+	if (victim)
+		kfree(victim + 8);
+}
+
 static void kct_probe_console(void *ignore, const char *buf, size_t len)
 {
 	unsigned long flags;
@@ -59,6 +78,7 @@ static void kct_probe_console(void *ignore, const char *buf, size_t len)
 		kct_log.text[kct_log.len] = '\0';
 	}
 	spin_unlock_irqrestore(&kct_log.lock, flags);
+	kct_nested_bug(buf, len);
 }
 
 static void kct_log_reset(void)
@@ -859,6 +879,107 @@ static void test_no_report_when_clean(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
 }
 
+/* ===== Report serialisation ===== */
+
+/* Holds the report lock on another CPU, as one printing or stopped by panic would. */
+struct kct_holder {
+	struct completion locked;
+	unsigned int hold_ms;
+};
+
+static int kct_holder_fn(void *arg)
+{
+	struct kct_holder *h = arg;
+	unsigned long flags;
+	bool locked;
+
+	local_irq_save(flags);
+	locked = kfence_report_lock();
+	complete(&h->locked);
+	mdelay(h->hold_ms);
+	kfence_report_unlock(locked);
+	local_irq_restore(flags);
+	return 0;
+}
+
+/*
+ * Raise an invalid free on this CPU while another CPU holds the report lock
+ * for @hold_ms, optionally with this CPU marked as the one in panic().
+ * Return how long the report took, in milliseconds.
+ */
+static s64 kct_report_against_holder(struct kunit *test, unsigned int hold_ms, bool panicking)
+{
+	struct kct_holder h = { .hold_ms = hold_ms };
+	char *p = kct_alloc(test, 32, KCT_ANY);
+	struct task_struct *task;
+	int this, other;
+	ktime_t t0;
+	s64 ms;
+
+	init_completion(&h.locked);
+	migrate_disable();
+	this = smp_processor_id();
+	other = cpumask_any_but(cpu_online_mask, this);
+	if (other >= nr_cpu_ids) {
+		migrate_enable();
+		kfree(p);
+		kunit_skip(test, "needs two online CPUs");
+	}
+	task = kthread_run_on_cpu(kct_holder_fn, &h, other, "kct-holder/%u");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	get_task_struct(task);
+	wait_for_completion(&h.locked);
+
+	kct_log_reset();
+	t0 = ktime_get();
+	if (panicking)
+		atomic_set(&panic_cpu, this);
+	kfree(p + 8);
+	if (panicking)
+		atomic_set(&panic_cpu, PANIC_CPU_INVALID);
+	ms = ktime_ms_delta(ktime_get(), t0);
+	migrate_enable();
+
+	kthread_stop(task);
+	put_task_struct(task);
+	kfree(p);
+	kunit_info(test, "report took %lld ms while another CPU held the lock for %u ms\n",
+		   ms, hold_ms);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 1);
+	kct_expect_report_has(test, "Invalid free of 0x");
+	return ms;
+}
+
+static void test_report_lock_stuck_holder(struct kunit *test)
+{
+	/* A report waits a while for another, then prints anyway. */
+	KUNIT_EXPECT_LT(test, kct_report_against_holder(test, 3000, false), 2000LL);
+}
+
+static void test_report_lock_panic(struct kunit *test)
+{
+	/* Under panic the holder may be a stopped CPU: do not wait at all. */
+	KUNIT_EXPECT_LT(test, kct_report_against_holder(test, 3000, true), 500LL);
+}
+
+static void test_report_nested_same_cpu(struct kunit *test)
+{
+	char *outer = kct_alloc(test, 32, KCT_ANY);
+	char *inner = kct_alloc(test, 32, KCT_ANY);
+	long bugs = kct_counter(KFENCE_STAT_BUGS);
+
+	kct_log_reset();
+	/* The outer report's title line frees @inner wrongly, on this CPU. */
+	WRITE_ONCE(kct_nested_victim, inner);
+	kfree(outer + 8);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(kct_nested_victim));
+	KUNIT_EXPECT_EQ(test, kct_reports(), 2);
+	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_STAT_BUGS), bugs + 2);
+	kfree(outer);
+	kfree(inner);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 2);
+}
+
 /* ===== Suite ===== */
 
 static int kct_init(struct kunit *test)
@@ -929,6 +1050,9 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_report_corruption_bytes),
 	KUNIT_CASE(test_report_invalid_access),
 	KUNIT_CASE(test_no_report_when_clean),
+	KUNIT_CASE(test_report_lock_stuck_holder),
+	KUNIT_CASE(test_report_lock_panic),
+	KUNIT_CASE(test_report_nested_same_cpu),
 	{},
 };
 

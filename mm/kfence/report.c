@@ -31,8 +31,60 @@
 #define ARCH_FUNC_PREFIX ""
 #endif
 
-/* Serialises reports so that two of them never interleave. */
-static DEFINE_RAW_SPINLOCK(kfence_report_lock);
+/*
+ * Reports are serialised so that two never interleave, but a report must
+ * never wait for one that cannot finish:
+ *
+ * - a report raised on the CPU that is printing one (a console driver
+ *   freeing a bad KFENCE object, a fault in NMI context) would wait for
+ *   itself, so it is printed at once, nested in the other;
+ * - the CPU printing a report may never finish it (stopped by panic(), or
+ *   by a debugger or hypervisor): a report waits for it at most
+ *   KFENCE_REPORT_WAIT_NS, and not at all once a panic is under way, so
+ *   that check_on_panic and kdump always go ahead.
+ *
+ * A spinlock can tell neither case, so the lock is the number of the CPU
+ * that owns it (-1: free). Giving up only costs interleaved lines.
+ */
+static atomic_t kfence_report_owner = ATOMIC_INIT(-1);
+
+/* Long enough for a report to reach a slow serial console. */
+#define KFENCE_REPORT_WAIT_NS	NSEC_PER_SEC
+
+/**
+ * kfence_report_lock() - serialise a report, never waiting for itself
+ *
+ * Call with interrupts disabled.
+ *
+ * Return: true if the caller now owns the lock and must pass true to
+ * kfence_report_unlock(), false if it is to print without it.
+ */
+bool kfence_report_lock(void)
+{
+	int cpu = raw_smp_processor_id();
+	u64 start = local_clock();
+
+	for (;;) {
+		int owner = atomic_cmpxchg_acquire(&kfence_report_owner, -1, cpu);
+
+		if (owner == -1)
+			return true;
+		if (owner == cpu || panic_in_progress() ||
+		    local_clock() - start > KFENCE_REPORT_WAIT_NS)
+			return false;
+		cpu_relax();
+	}
+}
+
+/**
+ * kfence_report_unlock() - end a report
+ * @locked: what kfence_report_lock() returned
+ */
+void kfence_report_unlock(bool locked)
+{
+	if (locked)
+		atomic_set_release(&kfence_report_owner, -1);
+}
 
 /* ===== Stack frames ===== */
 
@@ -212,6 +264,7 @@ void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *r
 	unsigned long flags;
 	int n, skip = 0;
 	void *culprit;
+	bool locked;
 
 	if (regs) {
 		/* The faulting instruction is the culprit, even inside a helper. */
@@ -222,9 +275,10 @@ void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *r
 	}
 	culprit = n ? (void *)entries[skip] : NULL;
 
-	/* Printing takes console locks that lockdep would pair with our raw lock. */
+	/* Printing takes console locks that lockdep would pair with the slot lock. */
 	lockdep_off();
-	raw_spin_lock_irqsave(&kfence_report_lock, flags);
+	local_irq_save(flags);
+	locked = kfence_report_lock();
 
 	pr_err("==================================================================\n");
 	switch (type) {
@@ -276,7 +330,8 @@ void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *r
 	trace_error_report_end(ERROR_DETECTOR_KFENCE, address);
 	pr_err("==================================================================\n");
 
-	raw_spin_unlock_irqrestore(&kfence_report_lock, flags);
+	kfence_report_unlock(locked);
+	local_irq_restore(flags);
 	lockdep_on();
 
 	atomic_long_inc(&kfence_stats[KFENCE_STAT_BUGS]);
