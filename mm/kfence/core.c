@@ -210,9 +210,34 @@ static size_t kfence_metadata_bytes(void)
 			  kfence_covered_slots() * sizeof(atomic_t));
 }
 
+#if IS_ENABLED(CONFIG_KFENCE_CORE_KUNIT_TEST)
+/*
+ * Fault injection for the kfence_core suite, compiled out of other kernels:
+ * while positive, each change of a page's protection counts it down, and
+ * the change that brings it to zero fails (its page is then remembered).
+ */
+atomic_t kfence_fail_protect_in = ATOMIC_INIT(0);
+unsigned long kfence_failed_protect_page;
+
+static bool kfence_protect(unsigned long addr, bool protect)
+{
+	if (atomic_read(&kfence_fail_protect_in) > 0 &&
+	    atomic_dec_return(&kfence_fail_protect_in) == 0) {
+		WRITE_ONCE(kfence_failed_protect_page, addr);
+		return false;
+	}
+	return kfence_protect_page(addr, protect);
+}
+#else
+static inline bool kfence_protect(unsigned long addr, bool protect)
+{
+	return kfence_protect_page(addr, protect);
+}
+#endif
+
 static bool kfence_guard(unsigned long addr)
 {
-	if (likely(kfence_protect_page(ALIGN_DOWN(addr, PAGE_SIZE), true)))
+	if (likely(kfence_protect(ALIGN_DOWN(addr, PAGE_SIZE), true)))
 		return true;
 	WARN_ONCE(1, "kfence: cannot protect page at %p, disabling KFENCE\n", (void *)addr);
 	WRITE_ONCE(kfence_enabled, false);
@@ -221,7 +246,7 @@ static bool kfence_guard(unsigned long addr)
 
 static bool kfence_unguard(unsigned long addr)
 {
-	if (likely(kfence_protect_page(ALIGN_DOWN(addr, PAGE_SIZE), false)))
+	if (likely(kfence_protect(ALIGN_DOWN(addr, PAGE_SIZE), false)))
 		return true;
 	WARN_ONCE(1, "kfence: cannot unprotect page at %p, disabling KFENCE\n", (void *)addr);
 	WRITE_ONCE(kfence_enabled, false);
@@ -233,13 +258,18 @@ static unsigned long kfence_pool_pages(void)
 	return KFENCE_POOL_SIZE / PAGE_SIZE;
 }
 
-/* Undo what kfence_setup_pool() did to the first @nr pages' struct slab. */
-static void kfence_reset_pool_pages(unsigned long nr)
+/*
+ * Undo kfence_setup_pool() after a failure at page @protected: every object
+ * page was already typed as a one-object slab pointing into the metadata
+ * (which the caller frees), while only the pages before @protected were
+ * protected. Pages must go back to the page allocator untyped.
+ */
+static void kfence_reset_pool_pages(unsigned long protected)
 {
 	struct page *pages = virt_to_page(__kfence_pool);
 	unsigned long i;
 
-	for (i = 2; i < nr; i += 2) {
+	for (i = 2; i < kfence_pool_pages(); i += 2) {
 		struct slab *slab = page_slab(nth_page(pages, i));
 
 #ifdef CONFIG_MEMCG
@@ -247,7 +277,7 @@ static void kfence_reset_pool_pages(unsigned long nr)
 #endif
 		__folio_clear_slab(slab_folio(slab));
 	}
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < protected; i++)
 		kfence_protect_page((unsigned long)__kfence_pool + i * PAGE_SIZE, false);
 }
 
@@ -275,7 +305,7 @@ static bool kfence_setup_pool(struct kfence_metadata *meta)
 #endif
 	}
 	for (i = 0; i < nr; i++) {
-		if (!kfence_protect_page((unsigned long)__kfence_pool + i * PAGE_SIZE, true)) {
+		if (!kfence_protect((unsigned long)__kfence_pool + i * PAGE_SIZE, true)) {
 			kfence_reset_pool_pages(i);
 			return false;
 		}

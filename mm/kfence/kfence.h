@@ -135,6 +135,11 @@ enum kfence_error_type {
 bool kfence_check_canaries(const struct kfence_metadata *meta, unsigned long *bad);
 int kfence_parse_num_objects(const char *val, unsigned long *out);
 
+#if IS_ENABLED(CONFIG_KFENCE_CORE_KUNIT_TEST)
+extern atomic_t kfence_fail_protect_in;
+extern unsigned long kfence_failed_protect_page;
+#endif
+
 /* report.c */
 bool kfence_report_lock(void);
 void kfence_report_unlock(bool locked);

@@ -187,6 +187,18 @@ static unsigned long kct_saved_interval;
 /* The pool did not exist when the suite started: KFENCE was off at boot. */
 static bool kct_enabled_late;
 
+/*
+ * What the first, failed set-up of a late pool left behind (see
+ * kct_suite_init()): its result, where the pool was, and whether the pages
+ * freed back to the page allocator were still typed as slab pages.
+ */
+static struct {
+	int ret;
+	unsigned long pool;
+	unsigned long typed;
+	bool tainted;
+} kct_setup_failure;
+
 /* ===== Parameters ===== */
 
 static void test_enable_late(struct kunit *test)
@@ -203,6 +215,21 @@ static void test_enable_late(struct kunit *test)
 	/* Guarded objects come out of it, and bugs in them are caught. */
 	kfree(kct_alloc(test, 32, KCT_ANY));
 	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_STAT_ALLOCS), 1L);
+}
+
+static void test_pool_setup_failure(struct kunit *test)
+{
+	if (!kct_enabled_late)
+		kunit_skip(test, "KFENCE was on at boot; -late configurations set it up here");
+
+	/* The failure was reported, and the retry set the pool up. */
+	KUNIT_EXPECT_NE(test, kct_setup_failure.ret, 0);
+	KUNIT_ASSERT_NE_MSG(test, kct_setup_failure.pool, 0UL, "the injected failure never hit");
+	KUNIT_EXPECT_NOT_NULL(test, READ_ONCE(kfence_slots));
+	/* No page went back to the page allocator still typed as a slab. */
+	KUNIT_EXPECT_EQ(test, kct_setup_failure.typed, 0UL);
+	if (!kct_setup_failure.tainted)	/* no "BUG: Bad page state" */
+		KUNIT_EXPECT_FALSE(test, test_taint(TAINT_BAD_PAGE));
 }
 
 static void test_param_interval_runtime(struct kunit *test)
@@ -990,6 +1017,32 @@ static int kct_init(struct kunit *test)
 	return 0;
 }
 
+/*
+ * Let the first late set-up of the pool fail when protecting its seventh
+ * page, after the object pages have been typed, and record what it left.
+ */
+static void kct_fail_pool_setup(void)
+{
+	const struct kernel_param *kp = kct_param("sample_interval");
+	unsigned long i, page;
+
+	kct_setup_failure.tainted = test_taint(TAINT_BAD_PAGE);
+	WRITE_ONCE(kfence_failed_protect_page, 0);
+	atomic_set(&kfence_fail_protect_in, 7);
+	kernel_param_lock(NULL);
+	kct_setup_failure.ret = kp->ops->set("1", kp);
+	kernel_param_unlock(NULL);
+	atomic_set(&kfence_fail_protect_in, 0);
+	page = READ_ONCE(kfence_failed_protect_page);
+	if (!page)
+		return;
+	kct_setup_failure.pool = page - 6 * PAGE_SIZE;
+	for (i = 0; i < KFENCE_POOL_SIZE / PAGE_SIZE; i++)
+		if (folio_test_slab(page_folio(virt_to_page(kct_setup_failure.pool +
+							      i * PAGE_SIZE))))
+			kct_setup_failure.typed++;
+}
+
 static int kct_suite_init(struct kunit_suite *suite)
 {
 	int ret;
@@ -1001,6 +1054,8 @@ static int kct_suite_init(struct kunit_suite *suite)
 	 */
 	kct_saved_interval = kfence_sample_interval;
 	kct_enabled_late = !READ_ONCE(kfence_slots);
+	if (kct_enabled_late)
+		kct_fail_pool_setup();
 	kernel_param_lock(NULL);
 	ret = kct_param("sample_interval")->ops->set("1", kct_param("sample_interval"));
 	kernel_param_unlock(NULL);
@@ -1023,6 +1078,7 @@ static void kct_suite_exit(struct kunit_suite *suite)
 
 static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_enable_late),
+	KUNIT_CASE(test_pool_setup_failure),
 	KUNIT_CASE(test_param_interval_runtime),
 	KUNIT_CASE(test_param_interval_rejects_bad_values),
 	KUNIT_CASE(test_param_interval_zero_disables),
