@@ -56,6 +56,8 @@ EXPORT_SYMBOL(kfence_allocation_gate);
 
 /* Sampling is on; cleared by kfence.sample_interval=0 or an internal error. */
 bool kfence_enabled __read_mostly;
+/* Set by an internal error: KFENCE then stays off until reboot. */
+bool kfence_disabled_by_warn __read_mostly;
 /* kfence_init() has run: parameter writes now act at once. */
 static bool kfence_started;
 
@@ -235,12 +237,23 @@ static inline bool kfence_protect(unsigned long addr, bool protect)
 }
 #endif
 
+/*
+ * An internal error: the pool can no longer be trusted to catch what it
+ * should, so KFENCE stays off until reboot, whatever is written to
+ * kfence.sample_interval afterwards.
+ */
+static void kfence_internal_error(const char *what, unsigned long addr)
+{
+	WARN_ONCE(1, "kfence: cannot %s page at %p, disabling KFENCE\n", what, (void *)addr);
+	WRITE_ONCE(kfence_disabled_by_warn, true);
+	WRITE_ONCE(kfence_enabled, false);
+}
+
 static bool kfence_guard(unsigned long addr)
 {
 	if (likely(kfence_protect(ALIGN_DOWN(addr, PAGE_SIZE), true)))
 		return true;
-	WARN_ONCE(1, "kfence: cannot protect page at %p, disabling KFENCE\n", (void *)addr);
-	WRITE_ONCE(kfence_enabled, false);
+	kfence_internal_error("protect", addr);
 	return false;
 }
 
@@ -248,8 +261,7 @@ static bool kfence_unguard(unsigned long addr)
 {
 	if (likely(kfence_protect(ALIGN_DOWN(addr, PAGE_SIZE), false)))
 		return true;
-	WARN_ONCE(1, "kfence: cannot unprotect page at %p, disabling KFENCE\n", (void *)addr);
-	WRITE_ONCE(kfence_enabled, false);
+	kfence_internal_error("unprotect", addr);
 	return false;
 }
 
@@ -975,6 +987,11 @@ free_pages:
 static int kfence_enable(void)
 {
 	int ret = 0;
+
+	if (READ_ONCE(kfence_disabled_by_warn)) {
+		pr_warn("disabled by an internal error, stays off until reboot\n");
+		return -EINVAL;
+	}
 
 	mutex_lock(&kfence_enable_mutex);
 	if (!READ_ONCE(kfence_slots)) {

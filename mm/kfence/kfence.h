@@ -119,6 +119,7 @@ extern atomic_long_t kfence_stats[KFENCE_STAT_COUNT];
 extern const char *const kfence_stat_names[KFENCE_STAT_COUNT];
 
 extern bool kfence_enabled;
+extern bool kfence_disabled_by_warn;
 extern unsigned long kfence_skip_covered_thresh;
 extern unsigned int kfence_burst;
 

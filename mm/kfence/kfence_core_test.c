@@ -906,6 +906,31 @@ static void test_no_report_when_clean(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
 }
 
+/* ===== Internal errors ===== */
+
+static void test_warn_disables_for_good(struct kunit *test)
+{
+	char *p = kct_alloc(test, 32, KCT_ANY);
+
+	/* Re-protecting the freed object's page fails: an internal error. */
+	atomic_set(&kfence_fail_protect_in, 1);
+	kfree(p);
+	atomic_set(&kfence_fail_protect_in, 0);
+	KUNIT_EXPECT_NE(test, READ_ONCE(kfence_failed_protect_page), 0UL);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(kfence_enabled));
+
+	/* No parameter write turns it back on, and nothing is sampled. */
+	KUNIT_EXPECT_NE(test, kct_set(test, "sample_interval", "1"), 0);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(kfence_enabled));
+	KUNIT_EXPECT_FALSE(test, kct_sampled_within(NULL, GFP_KERNEL, 300));
+
+	/* Back to work for the rest of the suite: only a test may do this. */
+	WRITE_ONCE(kfence_disabled_by_warn, false);
+	KUNIT_EXPECT_EQ(test, kct_set(test, "sample_interval", "1"), 0);
+	KUNIT_EXPECT_TRUE(test, kct_sampled_within(NULL, GFP_KERNEL, 20000));
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+}
+
 /* ===== Report serialisation ===== */
 
 /* Holds the report lock on another CPU, as one printing or stopped by panic would. */
@@ -1106,6 +1131,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_report_corruption_bytes),
 	KUNIT_CASE(test_report_invalid_access),
 	KUNIT_CASE(test_no_report_when_clean),
+	KUNIT_CASE(test_warn_disables_for_good),
 	KUNIT_CASE(test_report_lock_stuck_holder),
 	KUNIT_CASE(test_report_lock_panic),
 	KUNIT_CASE(test_report_nested_same_cpu),
