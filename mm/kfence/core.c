@@ -13,7 +13,9 @@
 #include <linux/hash.h>
 #include <linux/irq_work.h>
 #include <linux/jhash.h>
+#include <linux/kasan-enabled.h>
 #include <linux/kfence.h>
+#include <linux/kmemleak.h>
 #include <linux/list.h>
 #include <linux/memblock.h>
 #include <linux/moduleparam.h>
@@ -333,8 +335,9 @@ static bool kfence_setup_pool(struct kfence_metadata *meta)
 		list_add_tail(&meta[i].list, &kfence_free_slots);
 	}
 
-	WRITE_ONCE(kfence_slots, meta);
-	/* Release: whoever sees a non-zero pool size also sees the metadata. */
+	/* Pairs with kfence_slots_acquire(): the metadata is seen initialised. */
+	smp_store_release(&kfence_slots, meta);
+	/* Whoever sees a non-zero pool size sees kfence_slots set. */
 	smp_store_release(&__kfence_pool_size, KFENCE_POOL_SIZE);
 	return true;
 }
@@ -347,6 +350,11 @@ static bool kfence_setup_pool(struct kfence_metadata *meta)
  */
 void __init kfence_alloc_pool_and_metadata(void)
 {
+	/* KFENCE does not handle MTE tags: with KASAN's HW_TAGS mode it stays off. */
+	if (kfence_sample_interval && kasan_hw_tags_enabled()) {
+		pr_info("disabled as KASAN hardware tags are on\n");
+		kfence_sample_interval = 0;
+	}
 	if (!kfence_sample_interval) {
 		/* arm64's early parser may have taken a value we rejected. */
 		if (__kfence_pool)
@@ -612,6 +620,12 @@ void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags)
  *
  * Return: true if the whole redzone is intact.
  */
+/*
+ * The redzone bytes may look uninitialised to KMSAN (SLUB poisons a freed
+ * object's whole slot): never report them. Not inlined, so that the
+ * attribute holds.
+ */
+noinline __no_kmsan_checks
 bool kfence_check_canaries(const struct kfence_metadata *meta, unsigned long *bad)
 {
 	unsigned long page = ALIGN_DOWN(meta->addr, PAGE_SIZE);
@@ -813,7 +827,7 @@ bool kfence_handle_page_fault(unsigned long addr, bool is_write, struct pt_regs 
 
 void kfence_shutdown_cache(struct kmem_cache *s)
 {
-	struct kfence_metadata *meta_array = READ_ONCE(kfence_slots);
+	struct kfence_metadata *meta_array = kfence_slots_acquire();
 	unsigned long i, flags;
 
 	if (!meta_array)
@@ -876,12 +890,13 @@ bool __kfence_obj_info(struct kmem_obj_info *kpp, void *object, struct slab *sla
 
 static int kfence_panic_check(struct notifier_block *nb, unsigned long action, void *data)
 {
+	struct kfence_metadata *slots = kfence_slots_acquire();
 	unsigned long i, bad;
 
-	if (!kfence_slots)
+	if (!slots)
 		return NOTIFY_OK;
 	for (i = 0; i < kfence_num_objects; i++) {
-		struct kfence_metadata *meta = &kfence_slots[i];
+		struct kfence_metadata *meta = &slots[i];
 
 		/* No locking: the system is going down and other CPUs are stopped. */
 		if (meta->state == KFENCE_OBJECT_ALLOCATED && !kfence_check_canaries(meta, &bad))
@@ -931,6 +946,13 @@ void __init kfence_init(void)
 		return;
 	}
 	kfence_slots_early = NULL;
+	/*
+	 * The pool is a memblock allocation that kmemleak tracks, and the slab
+	 * allocator registers each KFENCE object inside it with kmemleak too:
+	 * hide the pool, or kmemleak sees overlapping objects and turns
+	 * itself off.
+	 */
+	kmemleak_ignore_phys(__pa(__kfence_pool));
 	kfence_start();
 	kfence_announce("initialized");
 }
@@ -992,9 +1014,13 @@ static int kfence_enable(void)
 		pr_warn("disabled by an internal error, stays off until reboot\n");
 		return -EINVAL;
 	}
+	if (kasan_hw_tags_enabled()) {
+		pr_info("not enabled: KASAN hardware tags are on\n");
+		return -EINVAL;
+	}
 
 	mutex_lock(&kfence_enable_mutex);
-	if (!READ_ONCE(kfence_slots)) {
+	if (!kfence_slots_acquire()) {
 		ret = kfence_init_late();
 	} else if (!READ_ONCE(kfence_enabled)) {
 		kfence_start();

@@ -70,6 +70,17 @@ struct kfence_metadata {
 
 extern struct kfence_metadata *kfence_slots;
 
+/*
+ * kfence_slots, for code that may run before or during the pool's set-up:
+ * pairs with the release in kfence_setup_pool(), so that the metadata it
+ * points to is seen initialised. NULL until then.
+ */
+static inline struct kfence_metadata *kfence_slots_acquire(void)
+{
+	/* Pairs with smp_store_release() in kfence_setup_pool(). */
+	return smp_load_acquire(&kfence_slots);
+}
+
 /* Objects are on every other page, starting with the pool's third page. */
 static inline unsigned long kfence_object_page(long index)
 {
@@ -86,14 +97,16 @@ static inline unsigned long kfence_object_page(long index)
  */
 static inline struct kfence_metadata *kfence_meta_of(unsigned long addr)
 {
+	struct kfence_metadata *slots;
 	long index;
 
 	if (!is_kfence_address((void *)addr))
 		return NULL;
+	slots = kfence_slots_acquire();
 	index = (long)((addr - (unsigned long)__kfence_pool) / (2 * PAGE_SIZE)) - 1;
-	if (index < 0 || index >= kfence_num_objects)
+	if (!slots || index < 0 || index >= kfence_num_objects)
 		return NULL;
-	return &kfence_slots[index];
+	return &slots[index];
 }
 
 /* Index of an object, as shown in reports ("kfence-#N"). */

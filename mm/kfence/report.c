@@ -221,10 +221,12 @@ void kfence_print_object(struct seq_file *seq, const struct kfence_metadata *met
 /*
  * The bytes from a corrupted canary to the end of its redzone, at most 16:
  * '.' for an intact byte, the value (or '!' while pointers are hashed, not to
- * leak memory contents) for a changed one.
+ * leak memory contents) for a changed one. Reads the redzone as
+ * kfence_check_canaries() does, with the same attributes.
  */
-static void kfence_format_corruption(char *buf, size_t len,
-				     const struct kfence_metadata *meta, unsigned long address)
+static noinline __no_kmsan_checks void
+kfence_format_corruption(char *buf, size_t len, const struct kfence_metadata *meta,
+			 unsigned long address)
 {
 	unsigned long end = address < meta->addr ? meta->addr :
 			    ALIGN_DOWN(meta->addr, PAGE_SIZE) + PAGE_SIZE;
