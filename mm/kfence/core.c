@@ -428,8 +428,22 @@ static void kfence_start(void)
 
 /* ===== Covered-stacks filter ===== */
 
-static u32 kfence_stack_hash(const unsigned long *entries, int n)
+/*
+ * Frames of an allocation stack that name its site for the filter. The
+ * innermost few are enough to tell sites apart; the deeper ones vary with
+ * how the caller was reached and would split one site into many.
+ */
+#define KFENCE_COVERED_DEPTH	8U
+
+/*
+ * The filter's key for a stack (KFENCE and allocator frames already
+ * skipped). Frames below an interrupt entry belong to whatever the
+ * interrupt interrupted, not to the allocation site: filter_irq_stacks()
+ * drops them, or no allocation in interrupt context would ever match.
+ */
+static u32 kfence_stack_hash(unsigned long *entries, unsigned int n)
 {
+	n = min(filter_irq_stacks(entries, n), KFENCE_COVERED_DEPTH);
 	return jhash(entries, n * sizeof(entries[0]), 0);
 }
 

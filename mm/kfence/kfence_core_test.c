@@ -12,6 +12,7 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/init.h>
+#include <linux/irq_work.h>
 #include <linux/jiffies.h>
 #include <linux/kfence.h>
 #include <linux/kthread.h>
@@ -701,6 +702,73 @@ static void test_skip_incompatible(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
 }
 
+/*
+ * The covered-stacks filter must see one allocation site in interrupt
+ * context as one stack, whatever the interrupt interrupted. An irq_work
+ * allocates in hard interrupt context; it is raised and waited for from two
+ * different callers, so the stacks differ only below the interrupt entry.
+ */
+struct kct_irq_alloc {
+	struct irq_work work;
+	void *obj;
+};
+
+static void kct_irq_alloc_fn(struct irq_work *work)
+{
+	struct kct_irq_alloc *a = container_of(work, struct kct_irq_alloc, work);
+	int i;
+
+	for (i = 0; i < 2000 && !a->obj; i++) {
+		void *p = kmalloc(32, GFP_ATOMIC);
+
+		if (is_kfence_address(p))
+			a->obj = p;
+		else
+			kfree(p);
+	}
+}
+
+static noinline void kct_run_irq(struct kct_irq_alloc *a)
+{
+	irq_work_queue(&a->work);
+	irq_work_sync(&a->work);	/* the interrupt lands in here */
+}
+
+static noinline void kct_run_irq_deeper(struct kct_irq_alloc *a)
+{
+	kct_run_irq(a);
+	barrier();
+}
+
+static void test_covered_irq_stacks(struct kunit *test)
+{
+	unsigned long timeout = jiffies + msecs_to_jiffies(20000);
+	struct kct_irq_alloc a = { }, b = { };
+	char *p = kct_alloc(test, 32, KCT_ANY);
+	u32 ha, hb;
+
+	init_irq_work(&a.work, kct_irq_alloc_fn);
+	init_irq_work(&b.work, kct_irq_alloc_fn);
+	while ((!a.obj || !b.obj) && time_before(jiffies, timeout)) {
+		if (!a.obj)
+			kct_run_irq(&a);
+		if (!b.obj)
+			kct_run_irq_deeper(&b);
+		cond_resched();
+	}
+	KUNIT_ASSERT_NOT_NULL(test, a.obj);
+	KUNIT_ASSERT_NOT_NULL(test, b.obj);
+	ha = kfence_meta_of((unsigned long)a.obj)->alloc_stack_hash;
+	hb = kfence_meta_of((unsigned long)b.obj)->alloc_stack_hash;
+	/* One site in interrupt context, one stack ... */
+	KUNIT_EXPECT_EQ(test, ha, hb);
+	/* ... and still a different one from a site in process context. */
+	KUNIT_EXPECT_NE(test, ha, kfence_meta_of((unsigned long)p)->alloc_stack_hash);
+	kfree(a.obj);
+	kfree(b.obj);
+	kfree(p);
+}
+
 /* ===== Many CPUs ===== */
 
 struct kct_worker {
@@ -1120,6 +1188,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_debugfs_objects),
 	KUNIT_CASE(test_pool_exhaustion),
 	KUNIT_CASE(test_skip_covered),
+	KUNIT_CASE(test_covered_irq_stacks),
 	KUNIT_CASE(test_cache_destroy_zombie),
 	KUNIT_CASE(test_zombie_slot_not_reused),
 	KUNIT_CASE(test_skip_incompatible),
