@@ -53,7 +53,7 @@ static void kct_nested_bug(const char *buf, size_t len)
 {
 	char *victim;
 
-	if (!READ_ONCE(kct_nested_victim) || !strnstr(buf, "BUG: KFENCE: ", len))
+	if (!READ_ONCE(kct_nested_victim) || len < 13 || strncmp(buf, "BUG: KFENCE: ", 13))
 		return;
 	victim = xchg(&kct_nested_victim, NULL);
 	if (victim)
@@ -65,7 +65,8 @@ static void kct_probe_console(void *ignore, const char *buf, size_t len)
 	unsigned long flags;
 
 	spin_lock_irqsave(&kct_log.lock, flags);
-	if (strnstr(buf, "BUG: KFENCE: ", len)) {
+	/* A title starts its record; KUnit messages quoting one do not count. */
+	if (len >= 13 && !strncmp(buf, "BUG: KFENCE: ", 13)) {
 		kct_log.in_report = true;
 		kct_log.reports++;
 		kct_log.len = 0;
