@@ -33,6 +33,7 @@
 #include <linux/workqueue.h>
 
 #include <asm/kfence.h>
+#include <asm/tlbflush.h>
 
 #include "kfence.h"
 
@@ -382,6 +383,7 @@ void __init kfence_alloc_pool_and_metadata(void)
 
 static void kfence_gate_work_fn(struct work_struct *work);
 static struct delayed_work kfence_gate_work;
+static void kfence_close_orphan_guards(void);
 
 #ifdef CONFIG_KFENCE_STATIC_KEYS
 /* The allocation that drains the gate cannot wake anyone directly: it may hold any lock. */
@@ -403,6 +405,7 @@ static void kfence_gate_work_fn(struct work_struct *work)
 {
 	unsigned long interval = READ_ONCE(kfence_sample_interval);
 
+	kfence_close_orphan_guards();
 	if (!READ_ONCE(kfence_enabled) || !interval)
 		return;
 
@@ -551,7 +554,12 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 	meta->size = size;
 	meta->cache = s;
 	meta->alloc_stack_hash = hash;
-	meta->unprotected_page = 0;
+	meta->fault_injected = false;
+	/* A guard page a report opened while the slot was free: close it now. */
+	if (meta->unprotected_page) {
+		kfence_guard(meta->unprotected_page);
+		meta->unprotected_page = 0;
+	}
 	kfence_record(&meta->alloc_info, stack);
 	memset(&meta->free_info, 0, sizeof(meta->free_info));
 	virt_to_slab((void *)page)->slab_cache = s;
@@ -578,9 +586,28 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 	/* Exercise the fault path: a spurious fault on a live object must be harmless. */
 	if (CONFIG_KFENCE_STRESS_TEST_FAULTS &&
 	    !get_random_u32_below(CONFIG_KFENCE_STRESS_TEST_FAULTS))
-		kfence_guard(page);
+		kfence_inject_fault(meta);
 
 	return addr;
+}
+
+/**
+ * kfence_inject_fault() - protect a live object's page, for testing
+ * @meta: the object
+ *
+ * Used by CONFIG_KFENCE_STRESS_TEST_FAULTS (and the kfence_core suite): the
+ * owner's next access faults, and the fault handler must let it through
+ * unreported. The flag tells such a fault from one that raced with the
+ * slot's reuse, which is a use-after-free.
+ */
+void kfence_inject_fault(struct kfence_metadata *meta)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&meta->slot_lock, flags);
+	if (meta->state == KFENCE_OBJECT_ALLOCATED && kfence_guard(meta->addr))
+		meta->fault_injected = true;
+	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 }
 
 void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags)
@@ -766,71 +793,143 @@ void *kfence_object_start(const void *addr)
 
 /* ===== Faults ===== */
 
-/* Bytes between @addr and the object, or ULONG_MAX if the object is not allocated. */
-static unsigned long kfence_distance(const struct kfence_metadata *meta, unsigned long addr)
+/*
+ * Guard pages a report opened next to a slot that is not allocated: no free
+ * of that slot will close them, so the gate work does, between one and two
+ * intervals later, long after the access that opened one went through (at
+ * worst, a late retry of that access is reported twice). 0: none; 1: opened
+ * since the last gate work; 2: to be closed by the next one.
+ */
+static atomic_t kfence_orphan_guards;
+
+static void kfence_close_orphan_guards(void)
 {
-	if (!meta || READ_ONCE(meta->state) != KFENCE_OBJECT_ALLOCATED)
+	struct kfence_metadata *slots = kfence_slots_acquire();
+	unsigned long i, flags;
+
+	if (atomic_cmpxchg(&kfence_orphan_guards, 1, 2) == 1 ||
+	    atomic_cmpxchg(&kfence_orphan_guards, 2, 0) != 2 || !slots)
+		return;
+	for (i = 0; i < kfence_num_objects; i++) {
+		struct kfence_metadata *meta = &slots[i];
+		unsigned long page = 0;
+
+		/* Unlocked peek, checked again under the lock. */
+		if (!data_race(meta->unprotected_page))
+			continue;
+		raw_spin_lock_irqsave(&meta->slot_lock, flags);
+		if (meta->unprotected_page && meta->state != KFENCE_OBJECT_ALLOCATED) {
+			page = meta->unprotected_page;
+			kfence_guard(page);
+			meta->unprotected_page = 0;
+		}
+		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+		/*
+		 * The CPU that made the access may still cache the page as
+		 * present (x86 flushes only locally): flush everywhere, which
+		 * process context allows.
+		 */
+		if (page)
+			flush_tlb_kernel_range(page, page + PAGE_SIZE);
+	}
+}
+
+/*
+ * Remember guard page @addr as opened for @meta (locked), to be closed when
+ * the object is freed or, for a slot that is not allocated, by the gate
+ * work. Only one page per slot is remembered; an older one is closed now.
+ */
+static void kfence_note_open_guard(struct kfence_metadata *meta, unsigned long addr)
+{
+	addr = ALIGN_DOWN(addr, PAGE_SIZE);
+	if (meta->unprotected_page && ALIGN_DOWN(meta->unprotected_page, PAGE_SIZE) != addr)
+		kfence_guard(meta->unprotected_page);
+	meta->unprotected_page = addr;
+	if (meta->state != KFENCE_OBJECT_ALLOCATED)
+		atomic_set(&kfence_orphan_guards, 1);
+}
+
+/*
+ * How much a neighbour of guard page @addr is to blame for an access to it:
+ * the lower the better, ULONG_MAX for none. A live object is blamed before
+ * a freed one (whose overflow raced with its free), then the nearer one.
+ */
+static unsigned long kfence_blame(const struct kfence_metadata *meta, unsigned long addr)
+{
+	enum kfence_object_state state;
+	unsigned long start, end;
+
+	if (!meta)
 		return ULONG_MAX;
-	if (addr < meta->addr)
-		return meta->addr - addr;
-	return addr - (meta->addr + meta->size) + 1;
+	state = READ_ONCE(meta->state);
+	if (state == KFENCE_OBJECT_UNUSED)
+		return ULONG_MAX;
+	/* Unlocked: a racing reuse only changes whom the report blames. */
+	start = data_race(meta->addr);
+	end = start + data_race(meta->size);	/* see above */
+	/* Objects are within a page of the guard page: a freed one ranks after. */
+	return (addr < start ? start - addr : addr - end + 1) +
+	       (state == KFENCE_OBJECT_ALLOCATED ? 0 : 2 * PAGE_SIZE);
+}
+
+static bool kfence_guard_page_fault(unsigned long addr, bool is_write, struct pt_regs *regs)
+{
+	struct kfence_metadata *left = kfence_meta_of(addr - PAGE_SIZE);
+	struct kfence_metadata *right = kfence_meta_of(addr + PAGE_SIZE);
+	unsigned long bl = kfence_blame(left, addr), br = kfence_blame(right, addr);
+	struct kfence_metadata *meta = bl <= br ? left : right;
+	enum kfence_error_type type = KFENCE_ERROR_OOB;
+	unsigned long flags;
+
+	if (min(bl, br) == ULONG_MAX) {
+		/* Next to slots never used: nobody to blame, but still close it later. */
+		meta = left ?: right;
+		type = KFENCE_ERROR_INVALID;
+	}
+
+	raw_spin_lock_irqsave(&meta->slot_lock, flags);
+	if (meta->state == KFENCE_OBJECT_UNUSED)
+		type = KFENCE_ERROR_INVALID;
+	kfence_report_error(addr, is_write, regs, type == KFENCE_ERROR_OOB ? meta : NULL, type);
+	kfence_note_open_guard(meta, addr);
+	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+
+	/* Let the access through so that the kernel keeps running. */
+	return kfence_unguard(addr);
 }
 
 bool kfence_handle_page_fault(unsigned long addr, bool is_write, struct pt_regs *regs)
 {
-	unsigned long page_index, flags;
 	struct kfence_metadata *meta;
-	enum kfence_error_type type;
+	unsigned long flags;
 
 	if (!is_kfence_address((void *)addr))
 		return false;
+	/* Odd pages are guard pages. */
+	if (((addr - (unsigned long)__kfence_pool) / PAGE_SIZE) & 1)
+		return kfence_guard_page_fault(addr, is_write, regs);
 
-	page_index = (addr - (unsigned long)__kfence_pool) / PAGE_SIZE;
-	if (page_index & 1) {
-		/* A guard page: blame the nearer live neighbour. */
-		struct kfence_metadata *left = kfence_meta_of(addr - PAGE_SIZE);
-		struct kfence_metadata *right = kfence_meta_of(addr + PAGE_SIZE);
-		unsigned long dl = kfence_distance(left, addr);
-		unsigned long dr = kfence_distance(right, addr);
-
-		meta = dl <= dr ? left : right;
-		if (min(dl, dr) == ULONG_MAX)
-			meta = NULL;
-		type = KFENCE_ERROR_OOB;
-	} else {
-		meta = kfence_meta_of(addr);
-		type = KFENCE_ERROR_UAF;
-	}
-
+	meta = kfence_meta_of(addr);
 	if (!meta) {
+		/* The pool's first page: no object there. */
 		kfence_report_error(addr, is_write, regs, NULL, KFENCE_ERROR_INVALID);
 		return kfence_unguard(addr);
 	}
 
 	raw_spin_lock_irqsave(&meta->slot_lock, flags);
-	switch (meta->state) {
-	case KFENCE_OBJECT_ALLOCATED:
-		if (type == KFENCE_ERROR_OOB) {
-			meta->unprotected_page = addr;
-			break;
-		}
-		/* A live object's page: a stale TLB entry or a stress-test fault. */
-		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
-		return kfence_unguard(addr);
-	case KFENCE_OBJECT_FREED:
-		if (type == KFENCE_ERROR_OOB)	/* the neighbour was freed meanwhile */
-			type = KFENCE_ERROR_INVALID;
-		break;
-	case KFENCE_OBJECT_RCU_FREEING:
-		/* Still readable until the grace period ends; cannot fault. */
-		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
-		return kfence_unguard(addr);
-	default:
-		type = KFENCE_ERROR_INVALID;
-		break;
+	if (meta->fault_injected) {
+		/* Protected on purpose while live: not a bug. */
+		meta->fault_injected = false;
+	} else if (meta->state == KFENCE_OBJECT_UNUSED) {
+		kfence_report_error(addr, is_write, regs, NULL, KFENCE_ERROR_INVALID);
+	} else {
+		/*
+		 * The page was protected when the access faulted, so the slot
+		 * was free then: a use-after-free, even if the slot has since
+		 * been handed out again (the report then shows the new owner).
+		 */
+		kfence_report_error(addr, is_write, regs, meta, KFENCE_ERROR_UAF);
 	}
-	kfence_report_error(addr, is_write, regs,
-			    type == KFENCE_ERROR_INVALID ? NULL : meta, type);
 	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 
 	/* Let the access through so that the kernel keeps running. */

@@ -60,6 +60,7 @@ struct kfence_metadata {
 	size_t size;			/* requested size */
 	struct kmem_cache *cache;	/* NULL once the cache is destroyed */
 	unsigned long unprotected_page;	/* guard page opened by a report, or 0 */
+	bool fault_injected;		/* page protected by kfence_inject_fault() */
 	struct kfence_track alloc_info;
 	struct kfence_track free_info;
 	u32 alloc_stack_hash;		/* key in the covered-stacks filter */
@@ -148,6 +149,7 @@ enum kfence_error_type {
 /* core.c */
 bool kfence_check_canaries(const struct kfence_metadata *meta, unsigned long *bad);
 int kfence_parse_num_objects(const char *val, unsigned long *out);
+void kfence_inject_fault(struct kfence_metadata *meta);
 
 #if IS_ENABLED(CONFIG_KFENCE_CORE_KUNIT_TEST)
 extern atomic_t kfence_fail_protect_in;
