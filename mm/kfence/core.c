@@ -702,6 +702,15 @@ static void kfence_release(struct kfence_metadata *meta, unsigned long flags, bo
 		kfence_guard(meta->unprotected_page);
 		meta->unprotected_page = 0;
 	}
+	/*
+	 * The canary check below reads the page under the slot lock: were the
+	 * page still protected by an injected fault, the read would fault and
+	 * the fault handler would spin on this very lock.
+	 */
+	if (meta->fault_injected) {
+		kfence_unguard(meta->addr);
+		meta->fault_injected = false;
+	}
 	if (!kfence_check_canaries(meta, &bad))
 		kfence_report_error(bad, true, NULL, meta, KFENCE_ERROR_CORRUPTION);
 	if (!zombie && meta->cache && slab_want_init_on_free(meta->cache))

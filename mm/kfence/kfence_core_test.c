@@ -1038,6 +1038,28 @@ static void test_oob_freed_neighbour(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kct_reports(), 2);
 }
 
+/*
+ * KFENCE_STRESS_TEST_FAULTS protects a live object's page to exercise the
+ * fault path: the owner's accesses and its free must go through unreported,
+ * and the free's canary check must not fault under the slot lock.
+ */
+static void test_fault_injected_object(struct kunit *test)
+{
+	char *p = kct_alloc(test, 32, KCT_ANY);
+	char *q = kct_alloc(test, 32, KCT_ANY);
+	struct kfence_metadata *meta = kfence_meta_of((unsigned long)p);
+
+	kfence_inject_fault(meta);
+	kfree(p);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(meta->state), KFENCE_OBJECT_FREED);
+
+	kfence_inject_fault(kfence_meta_of((unsigned long)q));
+	WRITE_ONCE(q[5], 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(q[5]), 1);
+	kfree(q);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+}
+
 /* ===== Internal errors ===== */
 
 static void test_warn_disables_for_good(struct kunit *test)
@@ -1270,6 +1292,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_report_nested_same_cpu),
 	KUNIT_CASE(test_uaf_racing_reuse),
 	KUNIT_CASE(test_oob_freed_neighbour),
+	KUNIT_CASE(test_fault_injected_object),
 	{},
 };
 
