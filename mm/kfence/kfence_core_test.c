@@ -203,6 +203,48 @@ static struct {
 
 /* ===== Parameters ===== */
 
+/* kfence.num_objects as the command line or Kconfig sets it. */
+static unsigned long kct_want_num_objects(struct kunit *test)
+{
+	const char *arg = strstr(saved_command_line, "kfence.num_objects=");
+	unsigned long want = CONFIG_KFENCE_NUM_OBJECTS;
+	char val[16] = "";
+
+	if (arg) {
+		arg += strlen("kfence.num_objects=");
+		strscpy(val, arg, min(sizeof(val), strcspn(arg, " ") + 1));
+		KUNIT_EXPECT_EQ(test, kfence_parse_num_objects(val, &want), 0);
+	}
+	return want;
+}
+
+/*
+ * The allocated counter must equal the number of slots off the free list
+ * (live, RCU-freeing or zombie). With sampling stopped, allocations settle;
+ * frees by other tasks may still be in flight, so look until two readings
+ * of the counter around a walk of the slots agree.
+ */
+static void kct_expect_allocated_consistent(struct kunit *test)
+{
+	long counted = -1, busy = -1;
+	int tries;
+
+	KUNIT_ASSERT_EQ(test, kct_set(test, "sample_interval", "0"), 0);
+	for (tries = 0; tries < 100; tries++) {
+		unsigned long i;
+
+		counted = kct_counter(KFENCE_STAT_ALLOCATED);
+		busy = 0;
+		for (i = 0; i < kfence_num_objects; i++)
+			busy += list_empty(&kfence_slots[i].list);	/* racy, hence retried */
+		if (kct_counter(KFENCE_STAT_ALLOCATED) == counted && busy == counted)
+			break;
+		msleep(20);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, counted, busy, "allocated counter against slots in use");
+	KUNIT_EXPECT_EQ(test, kct_set(test, "sample_interval", "1"), 0);
+}
+
 static void test_enable_late(struct kunit *test)
 {
 	if (!kct_enabled_late)
@@ -212,7 +254,7 @@ static void test_enable_late(struct kunit *test)
 	/* The suite's first write of sample_interval allocated the pool. */
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(kfence_enabled));
 	KUNIT_EXPECT_NOT_NULL(test, __kfence_pool);
-	KUNIT_EXPECT_EQ(test, __kfence_pool_size, (unsigned long)KFENCE_POOL_SIZE);
+	KUNIT_EXPECT_EQ(test, __kfence_pool_size, (kct_want_num_objects(test) + 1) * 2 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, kfence_sample_interval, 1UL);
 	/* Guarded objects come out of it, and bugs in them are caught. */
 	kfree(kct_alloc(test, 32, KCT_ANY));
@@ -380,24 +422,34 @@ static void test_num_objects_parse(struct kunit *test)
 
 static void test_num_objects_sizes_pool(struct kunit *test)
 {
-	unsigned long want = CONFIG_KFENCE_NUM_OBJECTS;
-	const char *arg = strstr(saved_command_line, "kfence.num_objects=");
-	char val[16] = "";
+	unsigned long want = kct_want_num_objects(test);
+	unsigned long i, typed = 0;
+	unsigned int objects;
 
-	if (arg) {
-		arg += strlen("kfence.num_objects=");
-		strscpy(val, arg, min(sizeof(val), strcspn(arg, " ") + 1));
-		KUNIT_ASSERT_EQ(test, kfence_parse_num_objects(val, &want), 0);
-	}
-	kunit_info(test, "num_objects=%lu (%s), %zu bytes of metadata each\n",
-		   kfence_num_objects, arg ? "from the command line" : "Kconfig default",
-		   sizeof(struct kfence_metadata));
+	kunit_info(test, "num_objects=%lu, %zu bytes of metadata each\n",
+		   kfence_num_objects, sizeof(struct kfence_metadata));
 	KUNIT_EXPECT_EQ(test, kfence_num_objects, want);
 	KUNIT_EXPECT_EQ(test, __kfence_pool_size, (want + 1) * 2 * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, __kfence_pool_size, (unsigned long)KFENCE_POOL_SIZE);
 	/* The last slot is usable and its guard page ends the pool. */
 	KUNIT_EXPECT_EQ(test, kfence_object_page(want - 1) + 2 * PAGE_SIZE,
 			(unsigned long)__kfence_pool + __kfence_pool_size);
+	/*
+	 * What the pool really is: exactly @want one-object slab pages, on
+	 * the object pages, each with its own slot.
+	 */
+	for (i = 0; i < __kfence_pool_size / PAGE_SIZE; i++) {
+		unsigned long page = (unsigned long)__kfence_pool + i * PAGE_SIZE;
+		struct folio *folio = page_folio(virt_to_page((void *)page));
+
+		if (!folio_test_slab(folio))
+			continue;
+		typed++;
+		KUNIT_EXPECT_TRUE_MSG(test, i >= 2 && !(i & 1), "pool page %lu is a slab", i);
+		objects = folio_slab(folio)->objects;	/* a bit-field */
+		KUNIT_EXPECT_EQ(test, objects, 1U);
+		KUNIT_EXPECT_EQ(test, ALIGN_DOWN(kfence_meta_of(page)->addr, PAGE_SIZE), page);
+	}
+	KUNIT_EXPECT_EQ(test, typed, want);
 }
 
 static void test_is_kfence_address(struct kunit *test)
@@ -456,7 +508,6 @@ static void test_fifo_reuse(struct kunit *test)
 
 static void test_stats_counters(struct kunit *test)
 {
-	long allocated = kct_counter(KFENCE_STAT_ALLOCATED);
 	long frees = kct_counter(KFENCE_STAT_FREES);
 	long allocs = kct_counter(KFENCE_STAT_ALLOCS);
 	void *p = kct_alloc(test, 24, KCT_ANY);
@@ -465,8 +516,8 @@ static void test_stats_counters(struct kunit *test)
 	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_STAT_ALLOCATED), 1L);
 	kfree(p);
 	KUNIT_EXPECT_GE(test, kct_counter(KFENCE_STAT_FREES), frees + 1);
-	/* Other tasks' objects come and go, ours is gone. */
-	KUNIT_EXPECT_LE(test, kct_counter(KFENCE_STAT_ALLOCATED), allocated + 8);
+	/* Other tasks' objects come and go: the count must match the slots. */
+	kct_expect_allocated_consistent(test);
 }
 
 static void test_debugfs_stats(struct kunit *test)
@@ -776,6 +827,8 @@ struct kct_worker {
 	struct task_struct *task;
 	unsigned long ops;
 	unsigned long kfence;
+	unsigned long corrupt;	/* KFENCE objects changed behind the owner's back */
+	u8 pattern;
 };
 
 static int kct_worker_fn(void *arg)
@@ -788,11 +841,14 @@ static int kct_worker_fn(void *arg)
 	while (!kthread_should_stop()) {
 		void **slot = &held[i % ARRAY_SIZE(held)];
 
+		/* A slot handed to two owners at once shows up here. */
+		if (is_kfence_address(*slot) && memchr_inv(*slot, w->pattern, ksize(*slot)))
+			w->corrupt++;
 		kfree(*slot);
 		*slot = kmalloc(sizes[i % ARRAY_SIZE(sizes)], GFP_KERNEL);
 		if (is_kfence_address(*slot)) {
 			w->kfence++;
-			memset(*slot, 0x5a, sizes[i % ARRAY_SIZE(sizes)]);
+			memset(*slot, w->pattern, ksize(*slot));
 		}
 		w->ops++;
 		i++;
@@ -807,7 +863,6 @@ static int kct_worker_fn(void *arg)
 static void test_many_cpus_gate_flips(struct kunit *test)
 {
 	static const char *const intervals[] = { "1", "0", "3", "1", "0", "1", "2", "1" };
-	long allocated = kct_counter(KFENCE_STAT_ALLOCATED);
 	struct kct_worker *workers;
 	unsigned long kfence = 0;
 	int cpu, i, n = 0;
@@ -815,6 +870,7 @@ static void test_many_cpus_gate_flips(struct kunit *test)
 	workers = kunit_kcalloc(test, nr_cpu_ids, sizeof(*workers), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, workers);
 	for_each_online_cpu(cpu) {
+		workers[n].pattern = 0x5a + n;
 		workers[n].task = kthread_run_on_cpu(kct_worker_fn, &workers[n], cpu, "kct/%u");
 		KUNIT_ASSERT_FALSE(test, IS_ERR(workers[n].task));
 		get_task_struct(workers[n].task);
@@ -830,13 +886,14 @@ static void test_many_cpus_gate_flips(struct kunit *test)
 		kthread_stop(workers[i].task);
 		put_task_struct(workers[i].task);
 		kfence += workers[i].kfence;
-		KUNIT_EXPECT_GT(test, workers[i].ops, 0UL);
+		KUNIT_EXPECT_EQ_MSG(test, workers[i].corrupt, 0UL, "worker %d, %lu ops", i,
+				    workers[i].ops);
 	}
 	kunit_info(test, "%d CPUs, %lu KFENCE objects among the allocations\n", n, kfence);
 	KUNIT_EXPECT_GT(test, kfence, 0UL);
 	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
-	/* Every object the workers got back was freed again. */
-	KUNIT_EXPECT_LE(test, kct_counter(KFENCE_STAT_ALLOCATED), allocated + 8);
+	/* Every object the workers got back was freed again, and counted so. */
+	kct_expect_allocated_consistent(test);
 }
 
 /* ===== Reports ===== */
@@ -852,7 +909,24 @@ static void kct_expect_common(struct kunit *test, const char *title, void *fn)
 	/* The faulting or freeing function, never an allocator frame. */
 	KUNIT_EXPECT_NULL(test, strstr(kct_log.text, "in kfree+"));
 	KUNIT_EXPECT_NULL(test, strstr(kct_log.text, "in __kfence"));
+}
+
+/*
+ * A report taints the kernel. The taint cannot be cleared, so this can only
+ * be checked on a kernel no report has tainted yet: the -late
+ * configurations, where this suite makes the boot's first reports.
+ */
+static void test_report_taints(struct kunit *test)
+{
+	char *p;
+
+	if (test_taint(TAINT_BAD_PAGE))
+		kunit_skip(test, "already tainted: a taint check here could not fail");
+	p = kct_alloc(test, 32, KCT_ANY);
+	kfree(p + 8);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 1);
 	KUNIT_EXPECT_TRUE(test, test_taint(TAINT_BAD_PAGE));
+	kfree(p);
 }
 
 static void test_report_oob_fields(struct kunit *test)
@@ -893,8 +967,10 @@ static void test_report_left_oob_write(struct kunit *test)
 	snprintf(want, sizeof(want), "Out-of-bounds write at 0x%p (3B left of kfence-#", p - 3);
 	kct_expect_report_has(test, want);
 	kfree(p);
-	/* The guard page is protected again once the object is gone. */
 	KUNIT_EXPECT_EQ(test, kct_reports(), 1);
+	/* The guard page is protected again once the object is gone. */
+	WRITE_ONCE(p[-3], 1);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 2);
 }
 
 static void test_report_uaf_fields(struct kunit *test)
@@ -1258,6 +1334,7 @@ static void kct_suite_exit(struct kunit_suite *suite)
 static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_enable_late),
 	KUNIT_CASE(test_pool_setup_failure),
+	KUNIT_CASE(test_report_taints),
 	KUNIT_CASE(test_param_interval_runtime),
 	KUNIT_CASE(test_param_interval_rejects_bad_values),
 	KUNIT_CASE(test_param_interval_zero_disables),
