@@ -412,8 +412,12 @@ static void kfence_gate_work_fn(struct work_struct *work)
 	atomic_set(&kfence_allocation_gate, 1 + READ_ONCE(kfence_burst));
 #ifdef CONFIG_KFENCE_STATIC_KEYS
 	static_branch_enable(&kfence_allocation_key);
-	wait_event_idle_timeout(kfence_gate_wait, !atomic_read(&kfence_allocation_gate),
-				msecs_to_jiffies(interval));
+	/*
+	 * Allocations stop draining the gate once KFENCE is off: stop waiting
+	 * then too, or kfence_disable() waits here up to a whole interval.
+	 */
+	wait_event_idle_timeout(kfence_gate_wait, !atomic_read(&kfence_allocation_gate) ||
+				!READ_ONCE(kfence_enabled), msecs_to_jiffies(interval));
 	static_branch_disable(&kfence_allocation_key);
 	atomic_set(&kfence_allocation_gate, 0);
 #endif
@@ -1160,6 +1164,10 @@ static void kfence_disable(void)
 	mutex_lock(&kfence_enable_mutex);
 	if (READ_ONCE(kfence_enabled)) {
 		WRITE_ONCE(kfence_enabled, false);
+#ifdef CONFIG_KFENCE_STATIC_KEYS
+		/* A gate work waiting for the gate to drain: it will not now. */
+		wake_up(&kfence_gate_wait);
+#endif
 		cancel_delayed_work_sync(&kfence_gate_work);
 		atomic_set(&kfence_allocation_gate, 0);
 		pr_info("disabled; objects already allocated stay guarded\n");

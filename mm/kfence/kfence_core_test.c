@@ -329,6 +329,38 @@ static void test_param_interval_zero_disables(struct kunit *test)
 	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_STAT_ALLOCS), allocs);
 }
 
+/*
+ * With CONFIG_KFENCE_STATIC_KEYS the gate work waits for an allocation to
+ * take the sample, up to a whole interval; turning KFENCE off must not wait
+ * that long (holding the parameter lock all the while).
+ */
+static void test_param_disable_does_not_stall(struct kunit *test)
+{
+	s64 ms, worst = 0;
+	int i;
+
+	if (!IS_ENABLED(CONFIG_KFENCE_STATIC_KEYS))
+		kunit_skip(test, "needs CONFIG_KFENCE_STATIC_KEYS, where the gate work waits");
+
+	/*
+	 * Each enabling runs the gate work at once; turning KFENCE off right
+	 * after catches it, some of the times, waiting for the gate to drain.
+	 */
+	for (i = 0; i < 20; i++) {
+		ktime_t t0;
+
+		KUNIT_ASSERT_EQ(test, kct_set(test, "sample_interval", "10000"), 0);
+		udelay(50 * i);
+		t0 = ktime_get();
+		KUNIT_ASSERT_EQ(test, kct_set(test, "sample_interval", "0"), 0);
+		ms = ktime_ms_delta(ktime_get(), t0);
+		worst = max(worst, ms);
+	}
+	kunit_info(test, "turning KFENCE off took up to %lld ms\n", worst);
+	KUNIT_EXPECT_LT(test, worst, 1000LL);
+	KUNIT_EXPECT_EQ(test, kct_set(test, "sample_interval", "1"), 0);
+}
+
 static void test_param_skip_covered_thresh(struct kunit *test)
 {
 	unsigned long old = kfence_skip_covered_thresh;
@@ -1338,6 +1370,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_param_interval_runtime),
 	KUNIT_CASE(test_param_interval_rejects_bad_values),
 	KUNIT_CASE(test_param_interval_zero_disables),
+	KUNIT_CASE(test_param_disable_does_not_stall),
 	KUNIT_CASE(test_param_skip_covered_thresh),
 	KUNIT_CASE(test_param_burst),
 	KUNIT_CASE(test_param_boot_only),
