@@ -13,7 +13,9 @@
 #include <linux/hash.h>
 #include <linux/irq_work.h>
 #include <linux/jhash.h>
+#include <linux/kasan-enabled.h>
 #include <linux/kfence.h>
+#include <linux/kmemleak.h>
 #include <linux/list.h>
 #include <linux/memblock.h>
 #include <linux/moduleparam.h>
@@ -31,6 +33,7 @@
 #include <linux/workqueue.h>
 
 #include <asm/kfence.h>
+#include <asm/tlbflush.h>
 
 #include "kfence.h"
 
@@ -56,6 +59,8 @@ EXPORT_SYMBOL(kfence_allocation_gate);
 
 /* Sampling is on; cleared by kfence.sample_interval=0 or an internal error. */
 bool kfence_enabled __read_mostly;
+/* Set by an internal error: KFENCE then stays off until reboot. */
+bool kfence_disabled_by_warn __read_mostly;
 /* kfence_init() has run: parameter writes now act at once. */
 static bool kfence_started;
 
@@ -210,21 +215,56 @@ static size_t kfence_metadata_bytes(void)
 			  kfence_covered_slots() * sizeof(atomic_t));
 }
 
+#if IS_ENABLED(CONFIG_KFENCE_CORE_KUNIT_TEST)
+/*
+ * Fault injection for the kfence_core suite, compiled out of other kernels:
+ * while positive, each change of a page's protection counts it down, and
+ * the change that brings it to zero fails (its page is then remembered).
+ */
+atomic_t kfence_fail_protect_in = ATOMIC_INIT(0);
+unsigned long kfence_failed_protect_page;
+
+static bool kfence_protect(unsigned long addr, bool protect)
+{
+	if (atomic_read(&kfence_fail_protect_in) > 0 &&
+	    atomic_dec_return(&kfence_fail_protect_in) == 0) {
+		WRITE_ONCE(kfence_failed_protect_page, addr);
+		return false;
+	}
+	return kfence_protect_page(addr, protect);
+}
+#else
+static inline bool kfence_protect(unsigned long addr, bool protect)
+{
+	return kfence_protect_page(addr, protect);
+}
+#endif
+
+/*
+ * An internal error: the pool can no longer be trusted to catch what it
+ * should, so KFENCE stays off until reboot, whatever is written to
+ * kfence.sample_interval afterwards.
+ */
+static void kfence_internal_error(const char *what, unsigned long addr)
+{
+	WARN_ONCE(1, "kfence: cannot %s page at %p, disabling KFENCE\n", what, (void *)addr);
+	WRITE_ONCE(kfence_disabled_by_warn, true);
+	WRITE_ONCE(kfence_enabled, false);
+}
+
 static bool kfence_guard(unsigned long addr)
 {
-	if (likely(kfence_protect_page(ALIGN_DOWN(addr, PAGE_SIZE), true)))
+	if (likely(kfence_protect(ALIGN_DOWN(addr, PAGE_SIZE), true)))
 		return true;
-	WARN_ONCE(1, "kfence: cannot protect page at %p, disabling KFENCE\n", (void *)addr);
-	WRITE_ONCE(kfence_enabled, false);
+	kfence_internal_error("protect", addr);
 	return false;
 }
 
 static bool kfence_unguard(unsigned long addr)
 {
-	if (likely(kfence_protect_page(ALIGN_DOWN(addr, PAGE_SIZE), false)))
+	if (likely(kfence_protect(ALIGN_DOWN(addr, PAGE_SIZE), false)))
 		return true;
-	WARN_ONCE(1, "kfence: cannot unprotect page at %p, disabling KFENCE\n", (void *)addr);
-	WRITE_ONCE(kfence_enabled, false);
+	kfence_internal_error("unprotect", addr);
 	return false;
 }
 
@@ -233,13 +273,18 @@ static unsigned long kfence_pool_pages(void)
 	return KFENCE_POOL_SIZE / PAGE_SIZE;
 }
 
-/* Undo what kfence_setup_pool() did to the first @nr pages' struct slab. */
-static void kfence_reset_pool_pages(unsigned long nr)
+/*
+ * Undo kfence_setup_pool() after a failure at page @protected: every object
+ * page was already typed as a one-object slab pointing into the metadata
+ * (which the caller frees), while only the pages before @protected were
+ * protected. Pages must go back to the page allocator untyped.
+ */
+static void kfence_reset_pool_pages(unsigned long protected)
 {
 	struct page *pages = virt_to_page(__kfence_pool);
 	unsigned long i;
 
-	for (i = 2; i < nr; i += 2) {
+	for (i = 2; i < kfence_pool_pages(); i += 2) {
 		struct slab *slab = page_slab(nth_page(pages, i));
 
 #ifdef CONFIG_MEMCG
@@ -247,7 +292,7 @@ static void kfence_reset_pool_pages(unsigned long nr)
 #endif
 		__folio_clear_slab(slab_folio(slab));
 	}
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < protected; i++)
 		kfence_protect_page((unsigned long)__kfence_pool + i * PAGE_SIZE, false);
 }
 
@@ -275,7 +320,7 @@ static bool kfence_setup_pool(struct kfence_metadata *meta)
 #endif
 	}
 	for (i = 0; i < nr; i++) {
-		if (!kfence_protect_page((unsigned long)__kfence_pool + i * PAGE_SIZE, true)) {
+		if (!kfence_protect((unsigned long)__kfence_pool + i * PAGE_SIZE, true)) {
 			kfence_reset_pool_pages(i);
 			return false;
 		}
@@ -291,8 +336,9 @@ static bool kfence_setup_pool(struct kfence_metadata *meta)
 		list_add_tail(&meta[i].list, &kfence_free_slots);
 	}
 
-	WRITE_ONCE(kfence_slots, meta);
-	/* Release: whoever sees a non-zero pool size also sees the metadata. */
+	/* Pairs with kfence_slots_acquire(): the metadata is seen initialised. */
+	smp_store_release(&kfence_slots, meta);
+	/* Whoever sees a non-zero pool size sees kfence_slots set. */
 	smp_store_release(&__kfence_pool_size, KFENCE_POOL_SIZE);
 	return true;
 }
@@ -305,6 +351,11 @@ static bool kfence_setup_pool(struct kfence_metadata *meta)
  */
 void __init kfence_alloc_pool_and_metadata(void)
 {
+	/* KFENCE does not handle MTE tags: with KASAN's HW_TAGS mode it stays off. */
+	if (kfence_sample_interval && kasan_hw_tags_enabled()) {
+		pr_info("disabled as KASAN hardware tags are on\n");
+		kfence_sample_interval = 0;
+	}
 	if (!kfence_sample_interval) {
 		/* arm64's early parser may have taken a value we rejected. */
 		if (__kfence_pool)
@@ -332,6 +383,7 @@ void __init kfence_alloc_pool_and_metadata(void)
 
 static void kfence_gate_work_fn(struct work_struct *work);
 static struct delayed_work kfence_gate_work;
+static void kfence_close_orphan_guards(void);
 
 #ifdef CONFIG_KFENCE_STATIC_KEYS
 /* The allocation that drains the gate cannot wake anyone directly: it may hold any lock. */
@@ -394,6 +446,7 @@ static void kfence_gate_work_fn(struct work_struct *work)
 {
 	unsigned long interval = READ_ONCE(kfence_sample_interval);
 
+	kfence_close_orphan_guards();
 	if (!READ_ONCE(kfence_enabled) || !interval)
 		return;
 
@@ -401,8 +454,12 @@ static void kfence_gate_work_fn(struct work_struct *work)
 	kfence_arm_caches();
 #ifdef CONFIG_KFENCE_STATIC_KEYS
 	static_branch_enable(&kfence_allocation_key);
-	wait_event_idle_timeout(kfence_gate_wait, !atomic_read(&kfence_allocation_gate),
-				msecs_to_jiffies(interval));
+	/*
+	 * Allocations stop draining the gate once KFENCE is off: stop waiting
+	 * then too, or kfence_disable() waits here up to a whole interval.
+	 */
+	wait_event_idle_timeout(kfence_gate_wait, !atomic_read(&kfence_allocation_gate) ||
+				!READ_ONCE(kfence_enabled), msecs_to_jiffies(interval));
 	static_branch_disable(&kfence_allocation_key);
 	atomic_set(&kfence_allocation_gate, 0);
 #endif
@@ -420,8 +477,22 @@ static void kfence_start(void)
 
 /* ===== Covered-stacks filter ===== */
 
-static u32 kfence_stack_hash(const unsigned long *entries, int n)
+/*
+ * Frames of an allocation stack that name its site for the filter. The
+ * innermost few are enough to tell sites apart; the deeper ones vary with
+ * how the caller was reached and would split one site into many.
+ */
+#define KFENCE_COVERED_DEPTH	8U
+
+/*
+ * The filter's key for a stack (KFENCE and allocator frames already
+ * skipped). Frames below an interrupt entry belong to whatever the
+ * interrupt interrupted, not to the allocation site: filter_irq_stacks()
+ * drops them, or no allocation in interrupt context would ever match.
+ */
+static u32 kfence_stack_hash(unsigned long *entries, unsigned int n)
 {
+	n = min(filter_irq_stacks(entries, n), KFENCE_COVERED_DEPTH);
 	return jhash(entries, n * sizeof(entries[0]), 0);
 }
 
@@ -548,7 +619,12 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 	meta->size = size;
 	meta->cache = s;
 	meta->alloc_stack_hash = hash;
-	meta->unprotected_page = 0;
+	meta->fault_injected = false;
+	/* A guard page a report opened while the slot was free: close it now. */
+	if (meta->unprotected_page) {
+		kfence_guard(meta->unprotected_page);
+		meta->unprotected_page = 0;
+	}
 	kfence_track_set(&meta->alloc_info, entries, n);
 	meta->free_info.nr_frames = 0;
 	virt_to_slab((void *)page)->slab_cache = s;
@@ -575,9 +651,28 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 	/* Exercise the fault path: a spurious fault on a live object must be harmless. */
 	if (CONFIG_KFENCE_STRESS_TEST_FAULTS &&
 	    !get_random_u32_below(CONFIG_KFENCE_STRESS_TEST_FAULTS))
-		kfence_guard(page);
+		kfence_inject_fault(meta);
 
 	return addr;
+}
+
+/**
+ * kfence_inject_fault() - protect a live object's page, for testing
+ * @meta: the object
+ *
+ * Used by CONFIG_KFENCE_STRESS_TEST_FAULTS (and the kfence_core suite): the
+ * owner's next access faults, and the fault handler must let it through
+ * unreported. The flag tells such a fault from one that raced with the
+ * slot's reuse, which is a use-after-free.
+ */
+void kfence_inject_fault(struct kfence_metadata *meta)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&meta->slot_lock, flags);
+	if (meta->state == KFENCE_OBJECT_ALLOCATED && kfence_guard(meta->addr))
+		meta->fault_injected = true;
+	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 }
 
 void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags)
@@ -586,12 +681,21 @@ void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags)
 	int n, skip;
 	u32 hash;
 
-	/* The pool has one page per object and sits in ZONE_NORMAL. */
-	if (size > PAGE_SIZE || (flags & GFP_ZONEMASK) ||
-	    (s->flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_SKIP_KFENCE))) {
+	/*
+	 * The pool has one page per object and sits in ZONE_NORMAL of a single
+	 * node. A __GFP_THISNODE caller is bound to a node we are not told, so
+	 * it is skipped on every system: on one node this costs only the rare
+	 * node-bound allocations, and the behaviour does not depend on the
+	 * topology.
+	 */
+	if (size > PAGE_SIZE || (flags & (GFP_ZONEMASK | __GFP_THISNODE)) ||
+	    (s->flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32))) {
 		atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_INCOMPAT]);
 		return NULL;
 	}
+	/* Turned off for this cache through sysfs: a choice, not counted. */
+	if (s->flags & SLAB_SKIP_KFENCE)
+		return NULL;
 	if (unlikely(!READ_ONCE(kfence_enabled)))
 		return NULL;
 
@@ -622,6 +726,12 @@ void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags)
  *
  * Return: true if the whole redzone is intact.
  */
+/*
+ * The redzone bytes may look uninitialised to KMSAN (SLUB poisons a freed
+ * object's whole slot): never report them. Not inlined, so that the
+ * attribute holds.
+ */
+noinline __no_kmsan_checks
 bool kfence_check_canaries(const struct kfence_metadata *meta, unsigned long *bad)
 {
 	unsigned long page = ALIGN_DOWN(meta->addr, PAGE_SIZE);
@@ -636,7 +746,16 @@ bool kfence_check_canaries(const struct kfence_metadata *meta, unsigned long *ba
 	return !p;
 }
 
-/* Retire a validated, locked object: check, wipe and protect it, then requeue it. */
+/*
+ * Retire a validated, locked object: check and protect it, then requeue it.
+ *
+ * A zombie (an object still allocated when its cache is destroyed) is
+ * retired but never requeued: its owner leaked it and may still write to it
+ * or kfree() it, which must hit a protected page and a FREED slot, not the
+ * next owner's object. Its slot stays out of the pool for good and keeps
+ * counting as allocated, as upstream counts zombies; its contents are kept
+ * for the report of that late access.
+ */
 static void kfence_release(struct kfence_metadata *meta, unsigned long flags, bool zombie)
 {
 	unsigned long bad;
@@ -645,9 +764,18 @@ static void kfence_release(struct kfence_metadata *meta, unsigned long flags, bo
 		kfence_guard(meta->unprotected_page);
 		meta->unprotected_page = 0;
 	}
+	/*
+	 * The canary check below reads the page under the slot lock: were the
+	 * page still protected by an injected fault, the read would fault and
+	 * the fault handler would spin on this very lock.
+	 */
+	if (meta->fault_injected) {
+		kfence_unguard(meta->addr);
+		meta->fault_injected = false;
+	}
 	if (!kfence_check_canaries(meta, &bad))
 		kfence_report_error(bad, true, NULL, meta, KFENCE_ERROR_CORRUPTION);
-	if (meta->cache && slab_want_init_on_free(meta->cache))
+	if (!zombie && meta->cache && slab_want_init_on_free(meta->cache))
 		memzero_explicit((void *)meta->addr, meta->size);
 
 	WRITE_ONCE(meta->state, KFENCE_OBJECT_FREED);
@@ -655,10 +783,12 @@ static void kfence_release(struct kfence_metadata *meta, unsigned long flags, bo
 	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 
 	kfence_covered_add(meta->alloc_stack_hash, -1);
+	if (zombie) {
+		atomic_long_inc(&kfence_stats[KFENCE_STAT_ZOMBIES]);
+		return;
+	}
 	atomic_long_dec(&kfence_stats[KFENCE_STAT_ALLOCATED]);
 	atomic_long_inc(&kfence_stats[KFENCE_STAT_FREES]);
-	if (zombie)
-		atomic_long_inc(&kfence_stats[KFENCE_STAT_ZOMBIES]);
 	kfence_slot_enqueue(meta);
 }
 
@@ -732,71 +862,143 @@ void *kfence_object_start(const void *addr)
 
 /* ===== Faults ===== */
 
-/* Bytes between @addr and the object, or ULONG_MAX if the object is not allocated. */
-static unsigned long kfence_distance(const struct kfence_metadata *meta, unsigned long addr)
+/*
+ * Guard pages a report opened next to a slot that is not allocated: no free
+ * of that slot will close them, so the gate work does, between one and two
+ * intervals later, long after the access that opened one went through (at
+ * worst, a late retry of that access is reported twice). 0: none; 1: opened
+ * since the last gate work; 2: to be closed by the next one.
+ */
+static atomic_t kfence_orphan_guards;
+
+static void kfence_close_orphan_guards(void)
 {
-	if (!meta || READ_ONCE(meta->state) != KFENCE_OBJECT_ALLOCATED)
+	struct kfence_metadata *slots = kfence_slots_acquire();
+	unsigned long i, flags;
+
+	if (atomic_cmpxchg(&kfence_orphan_guards, 1, 2) == 1 ||
+	    atomic_cmpxchg(&kfence_orphan_guards, 2, 0) != 2 || !slots)
+		return;
+	for (i = 0; i < kfence_num_objects; i++) {
+		struct kfence_metadata *meta = &slots[i];
+		unsigned long page = 0;
+
+		/* Unlocked peek, checked again under the lock. */
+		if (!data_race(meta->unprotected_page))
+			continue;
+		raw_spin_lock_irqsave(&meta->slot_lock, flags);
+		if (meta->unprotected_page && meta->state != KFENCE_OBJECT_ALLOCATED) {
+			page = meta->unprotected_page;
+			kfence_guard(page);
+			meta->unprotected_page = 0;
+		}
+		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+		/*
+		 * The CPU that made the access may still cache the page as
+		 * present (x86 flushes only locally): flush everywhere, which
+		 * process context allows.
+		 */
+		if (page)
+			flush_tlb_kernel_range(page, page + PAGE_SIZE);
+	}
+}
+
+/*
+ * Remember guard page @addr as opened for @meta (locked), to be closed when
+ * the object is freed or, for a slot that is not allocated, by the gate
+ * work. Only one page per slot is remembered; an older one is closed now.
+ */
+static void kfence_note_open_guard(struct kfence_metadata *meta, unsigned long addr)
+{
+	addr = ALIGN_DOWN(addr, PAGE_SIZE);
+	if (meta->unprotected_page && ALIGN_DOWN(meta->unprotected_page, PAGE_SIZE) != addr)
+		kfence_guard(meta->unprotected_page);
+	meta->unprotected_page = addr;
+	if (meta->state != KFENCE_OBJECT_ALLOCATED)
+		atomic_set(&kfence_orphan_guards, 1);
+}
+
+/*
+ * How much a neighbour of guard page @addr is to blame for an access to it:
+ * the lower the better, ULONG_MAX for none. A live object is blamed before
+ * a freed one (whose overflow raced with its free), then the nearer one.
+ */
+static unsigned long kfence_blame(const struct kfence_metadata *meta, unsigned long addr)
+{
+	enum kfence_object_state state;
+	unsigned long start, end;
+
+	if (!meta)
 		return ULONG_MAX;
-	if (addr < meta->addr)
-		return meta->addr - addr;
-	return addr - (meta->addr + meta->size) + 1;
+	state = READ_ONCE(meta->state);
+	if (state == KFENCE_OBJECT_UNUSED)
+		return ULONG_MAX;
+	/* Unlocked: a racing reuse only changes whom the report blames. */
+	start = data_race(meta->addr);
+	end = start + data_race(meta->size);	/* see above */
+	/* Objects are within a page of the guard page: a freed one ranks after. */
+	return (addr < start ? start - addr : addr - end + 1) +
+	       (state == KFENCE_OBJECT_ALLOCATED ? 0 : 2 * PAGE_SIZE);
+}
+
+static bool kfence_guard_page_fault(unsigned long addr, bool is_write, struct pt_regs *regs)
+{
+	struct kfence_metadata *left = kfence_meta_of(addr - PAGE_SIZE);
+	struct kfence_metadata *right = kfence_meta_of(addr + PAGE_SIZE);
+	unsigned long bl = kfence_blame(left, addr), br = kfence_blame(right, addr);
+	struct kfence_metadata *meta = bl <= br ? left : right;
+	enum kfence_error_type type = KFENCE_ERROR_OOB;
+	unsigned long flags;
+
+	if (min(bl, br) == ULONG_MAX) {
+		/* Next to slots never used: nobody to blame, but still close it later. */
+		meta = left ?: right;
+		type = KFENCE_ERROR_INVALID;
+	}
+
+	raw_spin_lock_irqsave(&meta->slot_lock, flags);
+	if (meta->state == KFENCE_OBJECT_UNUSED)
+		type = KFENCE_ERROR_INVALID;
+	kfence_report_error(addr, is_write, regs, type == KFENCE_ERROR_OOB ? meta : NULL, type);
+	kfence_note_open_guard(meta, addr);
+	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+
+	/* Let the access through so that the kernel keeps running. */
+	return kfence_unguard(addr);
 }
 
 bool kfence_handle_page_fault(unsigned long addr, bool is_write, struct pt_regs *regs)
 {
-	unsigned long page_index, flags;
 	struct kfence_metadata *meta;
-	enum kfence_error_type type;
+	unsigned long flags;
 
 	if (!is_kfence_address((void *)addr))
 		return false;
+	/* Odd pages are guard pages. */
+	if (((addr - (unsigned long)__kfence_pool) / PAGE_SIZE) & 1)
+		return kfence_guard_page_fault(addr, is_write, regs);
 
-	page_index = (addr - (unsigned long)__kfence_pool) / PAGE_SIZE;
-	if (page_index & 1) {
-		/* A guard page: blame the nearer live neighbour. */
-		struct kfence_metadata *left = kfence_meta_of(addr - PAGE_SIZE);
-		struct kfence_metadata *right = kfence_meta_of(addr + PAGE_SIZE);
-		unsigned long dl = kfence_distance(left, addr);
-		unsigned long dr = kfence_distance(right, addr);
-
-		meta = dl <= dr ? left : right;
-		if (min(dl, dr) == ULONG_MAX)
-			meta = NULL;
-		type = KFENCE_ERROR_OOB;
-	} else {
-		meta = kfence_meta_of(addr);
-		type = KFENCE_ERROR_UAF;
-	}
-
+	meta = kfence_meta_of(addr);
 	if (!meta) {
+		/* The pool's first page: no object there. */
 		kfence_report_error(addr, is_write, regs, NULL, KFENCE_ERROR_INVALID);
 		return kfence_unguard(addr);
 	}
 
 	raw_spin_lock_irqsave(&meta->slot_lock, flags);
-	switch (meta->state) {
-	case KFENCE_OBJECT_ALLOCATED:
-		if (type == KFENCE_ERROR_OOB) {
-			meta->unprotected_page = addr;
-			break;
-		}
-		/* A live object's page: a stale TLB entry or a stress-test fault. */
-		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
-		return kfence_unguard(addr);
-	case KFENCE_OBJECT_FREED:
-		if (type == KFENCE_ERROR_OOB)	/* the neighbour was freed meanwhile */
-			type = KFENCE_ERROR_INVALID;
-		break;
-	case KFENCE_OBJECT_RCU_FREEING:
-		/* Still readable until the grace period ends; cannot fault. */
-		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
-		return kfence_unguard(addr);
-	default:
-		type = KFENCE_ERROR_INVALID;
-		break;
+	if (meta->fault_injected) {
+		/* Protected on purpose while live: not a bug. */
+		meta->fault_injected = false;
+	} else if (meta->state == KFENCE_OBJECT_UNUSED) {
+		kfence_report_error(addr, is_write, regs, NULL, KFENCE_ERROR_INVALID);
+	} else {
+		/*
+		 * The page was protected when the access faulted, so the slot
+		 * was free then: a use-after-free, even if the slot has since
+		 * been handed out again (the report then shows the new owner).
+		 */
+		kfence_report_error(addr, is_write, regs, meta, KFENCE_ERROR_UAF);
 	}
-	kfence_report_error(addr, is_write, regs,
-			    type == KFENCE_ERROR_INVALID ? NULL : meta, type);
 	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 
 	/* Let the access through so that the kernel keeps running. */
@@ -807,7 +1009,7 @@ bool kfence_handle_page_fault(unsigned long addr, bool is_write, struct pt_regs 
 
 void kfence_shutdown_cache(struct kmem_cache *s)
 {
-	struct kfence_metadata *meta_array = READ_ONCE(kfence_slots);
+	struct kfence_metadata *meta_array = kfence_slots_acquire();
 	unsigned long i, flags;
 
 	if (!meta_array)
@@ -868,12 +1070,13 @@ bool __kfence_obj_info(struct kmem_obj_info *kpp, void *object, struct slab *sla
 
 static int kfence_panic_check(struct notifier_block *nb, unsigned long action, void *data)
 {
+	struct kfence_metadata *slots = kfence_slots_acquire();
 	unsigned long i, bad;
 
-	if (!kfence_slots)
+	if (!slots)
 		return NOTIFY_OK;
 	for (i = 0; i < kfence_num_objects; i++) {
-		struct kfence_metadata *meta = &kfence_slots[i];
+		struct kfence_metadata *meta = &slots[i];
 
 		/* No locking: the system is going down and other CPUs are stopped. */
 		if (meta->state == KFENCE_OBJECT_ALLOCATED && !kfence_check_canaries(meta, &bad))
@@ -922,6 +1125,13 @@ void __init kfence_init(void)
 		return;
 	}
 	kfence_slots_early = NULL;
+	/*
+	 * The pool is a memblock allocation that kmemleak tracks, and the slab
+	 * allocator registers each KFENCE object inside it with kmemleak too:
+	 * hide the pool, or kmemleak sees overlapping objects and turns
+	 * itself off.
+	 */
+	kmemleak_ignore_phys(__pa(__kfence_pool));
 	kfence_start();
 	kfence_announce("initialized");
 }
@@ -977,8 +1187,17 @@ static int kfence_enable(void)
 {
 	int ret = 0;
 
+	if (READ_ONCE(kfence_disabled_by_warn)) {
+		pr_warn("disabled by an internal error, stays off until reboot\n");
+		return -EINVAL;
+	}
+	if (kasan_hw_tags_enabled()) {
+		pr_info("not enabled: KASAN hardware tags are on\n");
+		return -EINVAL;
+	}
+
 	mutex_lock(&kfence_enable_mutex);
-	if (!READ_ONCE(kfence_slots)) {
+	if (!kfence_slots_acquire()) {
 		ret = kfence_init_late();
 	} else if (!READ_ONCE(kfence_enabled)) {
 		kfence_start();
@@ -996,6 +1215,10 @@ static void kfence_disable(void)
 	mutex_lock(&kfence_enable_mutex);
 	if (READ_ONCE(kfence_enabled)) {
 		WRITE_ONCE(kfence_enabled, false);
+#ifdef CONFIG_KFENCE_STATIC_KEYS
+		/* A gate work waiting for the gate to drain: it will not now. */
+		wake_up(&kfence_gate_wait);
+#endif
 		cancel_delayed_work_sync(&kfence_gate_work);
 		atomic_set(&kfence_allocation_gate, 0);
 		pr_info("disabled; objects already allocated stay guarded\n");

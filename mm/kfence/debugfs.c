@@ -44,9 +44,11 @@ DEFINE_SHOW_ATTRIBUTE(kfence_stats);
 /* kfence/objects walks the slots; the position is the slot index plus one. */
 static void *kfence_objects_start(struct seq_file *seq, loff_t *pos)
 {
-	if (!READ_ONCE(kfence_slots) || *pos >= kfence_num_objects)
+	struct kfence_metadata *slots = kfence_slots_acquire();
+
+	if (!slots || *pos >= kfence_num_objects)
 		return NULL;
-	return &kfence_slots[*pos];
+	return &slots[*pos];
 }
 
 static void *kfence_objects_next(struct seq_file *seq, void *v, loff_t *pos)

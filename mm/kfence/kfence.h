@@ -60,6 +60,7 @@ struct kfence_metadata {
 	size_t size;			/* requested size */
 	struct kmem_cache *cache;	/* NULL once the cache is destroyed */
 	unsigned long unprotected_page;	/* guard page opened by a report, or 0 */
+	bool fault_injected;		/* page protected by kfence_inject_fault() */
 	struct kfence_track alloc_info;
 	struct kfence_track free_info;
 	u32 alloc_stack_hash;		/* key in the covered-stacks filter */
@@ -69,6 +70,17 @@ struct kfence_metadata {
 };
 
 extern struct kfence_metadata *kfence_slots;
+
+/*
+ * kfence_slots, for code that may run before or during the pool's set-up:
+ * pairs with the release in kfence_setup_pool(), so that the metadata it
+ * points to is seen initialised. NULL until then.
+ */
+static inline struct kfence_metadata *kfence_slots_acquire(void)
+{
+	/* Pairs with smp_store_release() in kfence_setup_pool(). */
+	return smp_load_acquire(&kfence_slots);
+}
 
 /* Objects are on every other page, starting with the pool's third page. */
 static inline unsigned long kfence_object_page(long index)
@@ -86,14 +98,16 @@ static inline unsigned long kfence_object_page(long index)
  */
 static inline struct kfence_metadata *kfence_meta_of(unsigned long addr)
 {
+	struct kfence_metadata *slots;
 	long index;
 
 	if (!is_kfence_address((void *)addr))
 		return NULL;
+	slots = kfence_slots_acquire();
 	index = (long)((addr - (unsigned long)__kfence_pool) / (2 * PAGE_SIZE)) - 1;
-	if (index < 0 || index >= kfence_num_objects)
+	if (!slots || index < 0 || index >= kfence_num_objects)
 		return NULL;
-	return &kfence_slots[index];
+	return &slots[index];
 }
 
 /* Index of an object, as shown in reports ("kfence-#N"). */
@@ -119,6 +133,7 @@ extern atomic_long_t kfence_stats[KFENCE_STAT_COUNT];
 extern const char *const kfence_stat_names[KFENCE_STAT_COUNT];
 
 extern bool kfence_enabled;
+extern bool kfence_disabled_by_warn;
 extern unsigned long kfence_skip_covered_thresh;
 extern unsigned int kfence_burst;
 
@@ -134,12 +149,20 @@ enum kfence_error_type {
 /* core.c */
 bool kfence_check_canaries(const struct kfence_metadata *meta, unsigned long *bad);
 int kfence_parse_num_objects(const char *val, unsigned long *out);
+void kfence_inject_fault(struct kfence_metadata *meta);
+
+#if IS_ENABLED(CONFIG_KFENCE_CORE_KUNIT_TEST)
+extern atomic_t kfence_fail_protect_in;
+extern unsigned long kfence_failed_protect_page;
+#endif
 
 /* track.c */
 void kfence_track_set(struct kfence_track *t, const unsigned long *entries, int n);
 int kfence_track_stack(const struct kfence_track *t, unsigned long *entries);
 
 /* report.c */
+bool kfence_report_lock(void);
+void kfence_report_unlock(bool locked);
 void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *regs,
 			 const struct kfence_metadata *meta, enum kfence_error_type type);
 void kfence_print_object(struct seq_file *seq, const struct kfence_metadata *meta);

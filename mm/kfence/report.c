@@ -32,8 +32,60 @@
 #define ARCH_FUNC_PREFIX ""
 #endif
 
-/* Serialises reports so that two of them never interleave. */
-static DEFINE_RAW_SPINLOCK(kfence_report_lock);
+/*
+ * Reports are serialised so that two never interleave, but a report must
+ * never wait for one that cannot finish:
+ *
+ * - a report raised on the CPU that is printing one (a console driver
+ *   freeing a bad KFENCE object, a fault in NMI context) would wait for
+ *   itself, so it is printed at once, nested in the other;
+ * - the CPU printing a report may never finish it (stopped by panic(), or
+ *   by a debugger or hypervisor): a report waits for it at most
+ *   KFENCE_REPORT_WAIT_NS, and not at all once a panic is under way, so
+ *   that check_on_panic and kdump always go ahead.
+ *
+ * A spinlock can tell neither case, so the lock is the number of the CPU
+ * that owns it (-1: free). Giving up only costs interleaved lines.
+ */
+static atomic_t kfence_report_owner = ATOMIC_INIT(-1);
+
+/* Long enough for a report to reach a slow serial console. */
+#define KFENCE_REPORT_WAIT_NS	NSEC_PER_SEC
+
+/**
+ * kfence_report_lock() - serialise a report, never waiting for itself
+ *
+ * Call with interrupts disabled.
+ *
+ * Return: true if the caller now owns the lock and must pass true to
+ * kfence_report_unlock(), false if it is to print without it.
+ */
+bool kfence_report_lock(void)
+{
+	int cpu = raw_smp_processor_id();
+	u64 start = local_clock();
+
+	for (;;) {
+		int owner = atomic_cmpxchg_acquire(&kfence_report_owner, -1, cpu);
+
+		if (owner == -1)
+			return true;
+		if (owner == cpu || panic_in_progress() ||
+		    local_clock() - start > KFENCE_REPORT_WAIT_NS)
+			return false;
+		cpu_relax();
+	}
+}
+
+/**
+ * kfence_report_unlock() - end a report
+ * @locked: what kfence_report_lock() returned
+ */
+void kfence_report_unlock(bool locked)
+{
+	if (locked)
+		atomic_set_release(&kfence_report_owner, -1);
+}
 
 /* ===== Stack frames ===== */
 
@@ -201,10 +253,12 @@ void kfence_print_object(struct seq_file *seq, const struct kfence_metadata *met
 /*
  * The bytes from a corrupted canary to the end of its redzone, at most 16:
  * '.' for an intact byte, the value (or '!' while pointers are hashed, not to
- * leak memory contents) for a changed one.
+ * leak memory contents) for a changed one. Reads the redzone as
+ * kfence_check_canaries() does, with the same attributes.
  */
-static void kfence_format_corruption(char *buf, size_t len,
-				     const struct kfence_metadata *meta, unsigned long address)
+static noinline __no_kmsan_checks void
+kfence_format_corruption(char *buf, size_t len, const struct kfence_metadata *meta,
+			 unsigned long address)
 {
 	unsigned long end = address < meta->addr ? meta->addr :
 			    ALIGN_DOWN(meta->addr, PAGE_SIZE) + PAGE_SIZE;
@@ -244,6 +298,7 @@ void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *r
 	unsigned long flags;
 	int n, skip = 0;
 	void *culprit;
+	bool locked;
 
 	if (regs) {
 		/* The faulting instruction is the culprit, even inside a helper. */
@@ -254,9 +309,10 @@ void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *r
 	}
 	culprit = n ? (void *)entries[skip] : NULL;
 
-	/* Printing takes console locks that lockdep would pair with our raw lock. */
+	/* Printing takes console locks that lockdep would pair with the slot lock. */
 	lockdep_off();
-	raw_spin_lock_irqsave(&kfence_report_lock, flags);
+	local_irq_save(flags);
+	locked = kfence_report_lock();
 
 	pr_err("==================================================================\n");
 	switch (type) {
@@ -308,7 +364,8 @@ void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *r
 	trace_error_report_end(ERROR_DETECTOR_KFENCE, address);
 	pr_err("==================================================================\n");
 
-	raw_spin_unlock_irqrestore(&kfence_report_lock, flags);
+	kfence_report_unlock(locked);
+	local_irq_restore(flags);
 	lockdep_on();
 
 	atomic_long_inc(&kfence_stats[KFENCE_STAT_BUGS]);
