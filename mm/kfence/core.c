@@ -1090,11 +1090,16 @@ static struct notifier_block kfence_panic_nb = {
 	.priority = INT_MAX,	/* before the panic prints go further */
 };
 
+/*
+ * The first line is upstream's, word for word: logs are grepped for it. The
+ * pool is now live, so the range printed is the one is_kfence_address() uses.
+ */
 static void kfence_announce(const char *how)
 {
-	pr_info("%s: %lu objects, %lu KiB pool at 0x%p, sample interval %lu ms\n", how,
-		kfence_num_objects, KFENCE_POOL_SIZE >> 10, __kfence_pool,
-		READ_ONCE(kfence_sample_interval));
+	pr_info("initialized - using %lu bytes for %lu objects at 0x%p-0x%p\n",
+		KFENCE_POOL_SIZE, kfence_num_objects, (void *)__kfence_pool,
+		(void *)(__kfence_pool + KFENCE_POOL_SIZE));
+	pr_info("%s, sample interval %lu ms\n", how, READ_ONCE(kfence_sample_interval));
 }
 
 static void kfence_init_common(void)
@@ -1133,7 +1138,7 @@ void __init kfence_init(void)
 	 */
 	kmemleak_ignore_phys(__pa(__kfence_pool));
 	kfence_start();
-	kfence_announce("initialized");
+	kfence_announce("started at boot");
 }
 
 static DEFINE_MUTEX(kfence_enable_mutex);
@@ -1171,7 +1176,8 @@ static int kfence_init_late(void)
 		goto free_pages;
 	}
 	kfence_start();
-	kfence_announce("initialized late");
+	kfence_announce("started late, the pool allocated now");
+	kfence_debugfs_start();
 	return 0;
 
 free_pages:
@@ -1201,7 +1207,7 @@ static int kfence_enable(void)
 		ret = kfence_init_late();
 	} else if (!READ_ONCE(kfence_enabled)) {
 		kfence_start();
-		kfence_announce("re-enabled");
+		pr_info("re-enabled, sample interval %lu ms\n", READ_ONCE(kfence_sample_interval));
 	} else {
 		/* New interval: restart the period from now. */
 		mod_delayed_work(system_unbound_wq, &kfence_gate_work, 0);

@@ -81,13 +81,31 @@ static const struct seq_operations kfence_objects_sops = {
 };
 DEFINE_SEQ_ATTRIBUTE(kfence_objects);
 
+static bool kfence_debugfs_up;		/* late initcalls have run */
+static struct dentry *kfence_debugfs_dir;
+
+/**
+ * kfence_debugfs_start() - create kfence/ in debugfs once the pool is live
+ *
+ * As upstream, a kernel whose KFENCE never started has no kfence/ directory;
+ * unlike upstream, one that starts KFENCE after boot gets it then. Called
+ * from the late initcall and, under kfence_enable_mutex, when the pool is
+ * set up late, which can only happen after the initcalls.
+ */
+void kfence_debugfs_start(void)
+{
+	if (!READ_ONCE(kfence_debugfs_up) || kfence_debugfs_dir || !kfence_slots_acquire())
+		return;
+	kfence_debugfs_dir = debugfs_create_dir("kfence", NULL);
+	debugfs_create_file("stats", 0444, kfence_debugfs_dir, NULL, &kfence_stats_fops);
+	/* Stacks and addresses: root only. */
+	debugfs_create_file("objects", 0400, kfence_debugfs_dir, NULL, &kfence_objects_fops);
+}
+
 static int __init kfence_debugfs_init(void)
 {
-	struct dentry *dir = debugfs_create_dir("kfence", NULL);
-
-	debugfs_create_file("stats", 0444, dir, NULL, &kfence_stats_fops);
-	/* Stacks and addresses: root only. */
-	debugfs_create_file("objects", 0400, dir, NULL, &kfence_objects_fops);
+	WRITE_ONCE(kfence_debugfs_up, true);
+	kfence_debugfs_start();
 	return 0;
 }
 late_initcall(kfence_debugfs_init);

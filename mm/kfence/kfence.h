@@ -169,6 +169,7 @@ void kfence_print_object(struct seq_file *seq, const struct kfence_metadata *met
 int kfence_skip_frames(const unsigned long *entries, int n);
 
 /* debugfs.c */
+void kfence_debugfs_start(void);
 int kfence_stats_show(struct seq_file *seq, void *v);
 
 #endif /* MM_KFENCE_KFENCE_H */

@@ -219,7 +219,9 @@ static void kfence_print_track(struct seq_file *seq, const struct kfence_metadat
 	int n;
 
 	kfence_out(seq, "%s by task %d on cpu %d at %llu.%06lus (%llu.%06lus ago):\n",
-		   alloc ? "allocated" : "freed", t->pid, t->cpu, ts, rem, age, age_rem);
+		   alloc ? "allocated" :
+		   meta->state == KFENCE_OBJECT_RCU_FREEING ? "rcu freeing" : "freed",
+		   t->pid, t->cpu, ts, rem, age, age_rem);
 	n = kfence_track_stack(t, entries);
 	if (n)
 		kfence_print_entries(seq, entries, n);

@@ -168,7 +168,6 @@ boot() {
 		sed -n 's/^bench: sampled \(Mem[A-Za-z]*\|Slab\): \([0-9]*\) kB$/\1 after 16 samples (KiB)\t\2/p' "$log"
 		sed -n 's/^kfence: initialized - using \([0-9]*\) bytes for \([0-9]*\) objects.*/pool (KiB, boot log)\t\1/p' "$log" |
 			awk -F'\t' '{ printf "%s\t%d\n", $1, $2 / 1024 }'
-		sed -n 's/^kfence: [a-z ]*: \([0-9]*\) objects, \([0-9]*\) KiB pool.*/pool (KiB, boot log)\t\2/p' "$log"
 	} > "$KS_BENCH/$v.$kind.$r.txt"
 }
 
