@@ -111,8 +111,9 @@ void *kfence_alloc_armed(struct kmem_cache *s, size_t size, gfp_t flags);
  * @size: requested size, at most the cache's object size
  * @flags: GFP flags of the allocation
  *
- * The slab fast path calls this on every allocation, so it costs one load and
- * one branch while the gate is closed, which is almost always.
+ * For the bulk allocation paths and SLUB_TINY; the slab fast path instead
+ * tests the cache's kfence_armed byte (see kfence_alloc_armed()). Costs a
+ * static branch and one load and branch while the gate is closed.
  *
  * Return: a KFENCE object, or NULL to let the slab allocator carry on.
  */

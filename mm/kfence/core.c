@@ -250,6 +250,11 @@ static void kfence_internal_error(const char *what, unsigned long addr)
 	WARN_ONCE(1, "kfence: cannot %s page at %p, disabling KFENCE\n", what, (void *)addr);
 	WRITE_ONCE(kfence_disabled_by_warn, true);
 	WRITE_ONCE(kfence_enabled, false);
+	/*
+	 * Close the gate too: nothing takes a sample now, and caches still
+	 * armed must find it closed and go back to the fast path.
+	 */
+	atomic_set(&kfence_allocation_gate, 0);
 }
 
 static bool kfence_guard(unsigned long addr)
@@ -408,14 +413,27 @@ static void kfence_arm_caches(void)
 {
 	struct kmem_cache *s;
 
+	/* SLUB_TINY has no fast path to divert: it calls kfence_alloc(). */
+	if (IS_ENABLED(CONFIG_SLUB_TINY))
+		return;
 	/* The gate is open before any cache is armed; pairs with kfence_alloc_armed(). */
 	smp_mb();
 	mutex_lock(&slab_mutex);
 	list_for_each_entry(s, &slab_caches, list) {
-		if (!(s->flags & (SLAB_SKIP_KFENCE | SLAB_CACHE_DMA | SLAB_CACHE_DMA32)))
+		/* Caches KFENCE never serves stay on the fast path. */
+		if (s->object_size > PAGE_SIZE ||
+		    (s->flags & (SLAB_SKIP_KFENCE | SLAB_CACHE_DMA | SLAB_CACHE_DMA32)))
+			continue;
+		/* Leave a line that is already right alone. */
+		if (!READ_ONCE(s->kfence_armed))
 			WRITE_ONCE(s->kfence_armed, 1);
 	}
 	mutex_unlock(&slab_mutex);
+}
+
+static bool kfence_sampling(void)
+{
+	return atomic_read(&kfence_allocation_gate) && READ_ONCE(kfence_enabled);
 }
 
 void *kfence_alloc_armed(struct kmem_cache *s, size_t size, gfp_t flags)
@@ -424,15 +442,16 @@ void *kfence_alloc_armed(struct kmem_cache *s, size_t size, gfp_t flags)
 
 	if (atomic_read(&kfence_allocation_gate) > 0)
 		obj = __kfence_alloc(s, size, flags);
-	if (!atomic_read(&kfence_allocation_gate)) {
+	if (!kfence_sampling()) {
 		/*
-		 * The sample is taken: back to the fast path. Should the next
-		 * interval have opened the gate meanwhile, re-arm, so that
-		 * kfence_arm_caches() and this store cannot both miss.
+		 * The sample is taken, or KFENCE is off: back to the fast path.
+		 * Should the next interval have opened the gate meanwhile,
+		 * re-arm, so that kfence_arm_caches() and this store cannot
+		 * both miss.
 		 */
 		WRITE_ONCE(s->kfence_armed, 0);
 		smp_mb();	/* pairs with the one in kfence_arm_caches() */
-		if (atomic_read(&kfence_allocation_gate))
+		if (kfence_sampling())
 			WRITE_ONCE(s->kfence_armed, 1);
 	}
 	return obj;
@@ -553,8 +572,12 @@ static void kfence_fill_canaries(u8 *from, u8 *to)
 		*from = kfence_canary(from);
 }
 
-/* The first byte of [@from, @to) that is not its canary, or NULL. */
-static const u8 *kfence_find_bad_canary(const u8 *from, const u8 *to)
+/*
+ * The first byte of [@from, @to) that is not its canary, or NULL. Always
+ * inlined, so that it reads the redzone with kfence_check_canaries()'s
+ * KMSAN attributes: the slab allocator poisons those bytes for KMSAN.
+ */
+static __always_inline const u8 *kfence_find_bad_canary(const u8 *from, const u8 *to)
 {
 	for (; from < to && !IS_ALIGNED((unsigned long)from, 8); from++)
 		if (*from != kfence_canary(from))
@@ -589,6 +612,8 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 {
 	struct kfence_metadata *meta = NULL;
 	unsigned long flags, page;
+	/* Drawn before any raw lock: the entropy batch lock may sleep on RT. */
+	bool right = get_random_u32_below(2);
 	void *addr;
 
 	raw_spin_lock_irqsave(&kfence_slots_lock, flags);
@@ -614,7 +639,7 @@ static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
 
 	page = ALIGN_DOWN(meta->addr, PAGE_SIZE);
 	meta->addr = page;
-	if (get_random_u32_below(2))	/* against the right guard page */
+	if (right)	/* against the right guard page */
 		meta->addr = ALIGN_DOWN(page + PAGE_SIZE - size, s->align ?: 1);
 	meta->size = size;
 	meta->cache = s;
@@ -1219,6 +1244,8 @@ static int kfence_enable(void)
 static void kfence_disable(void)
 {
 	mutex_lock(&kfence_enable_mutex);
+	/* Whatever else happened, a closed gate sends armed caches home. */
+	atomic_set(&kfence_allocation_gate, 0);
 	if (READ_ONCE(kfence_enabled)) {
 		WRITE_ONCE(kfence_enabled, false);
 #ifdef CONFIG_KFENCE_STATIC_KEYS

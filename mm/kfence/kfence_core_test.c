@@ -27,6 +27,7 @@
 #include <trace/events/printk.h>
 
 #include <asm/kfence.h>
+#include <asm/sections.h>
 
 #include "kfence.h"
 
@@ -1095,6 +1096,40 @@ static void test_canary_every_byte(struct kunit *test)
 	kct_check_every_canary(test, KCT_RIGHT, 64);
 }
 
+/*
+ * Stacks are kept as 32-bit distances from _text; frames out of that reach
+ * (arm64 BPF programs and trampolines live anywhere in vmalloc space) take
+ * three entries. Every address must come back as it went in.
+ */
+static void test_track_round_trip(struct kunit *test)
+{
+	unsigned long in[KFENCE_STACK_DEPTH], out[KFENCE_STACK_DEPTH];
+	struct kfence_track *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	unsigned long text = (unsigned long)_text;
+	int i, n;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	in[0] = text + 0x40;
+	in[1] = text - 0x40;
+	in[2] = VMALLOC_END - 0x100000;	/* far from _text on both arches */
+	in[3] = text + 0x7c;
+	in[4] = (unsigned long)test_track_round_trip;
+	kfence_track_set(t, in, 5);
+	n = kfence_track_stack(t, out);
+	KUNIT_ASSERT_EQ(test, n, 5);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ_MSG(test, out[i], in[i], "frame %d", i);
+
+	/* Only whole frames are kept when far ones fill the track. */
+	for (i = 0; i < KFENCE_STACK_DEPTH; i++)
+		in[i] = VMALLOC_END - 0x100000 + 0x1000 * i;
+	kfence_track_set(t, in, KFENCE_STACK_DEPTH);
+	n = kfence_track_stack(t, out);
+	KUNIT_EXPECT_EQ(test, n, KFENCE_STACK_DEPTH / 3);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ_MSG(test, out[i], in[i], "far frame %d", i);
+}
+
 static void test_report_invalid_access(struct kunit *test)
 {
 	char want[64];
@@ -1209,6 +1244,28 @@ static void test_fault_injected_object(struct kunit *test)
 
 /* ===== Internal errors ===== */
 
+/*
+ * A cache armed while the gate was open must go back to the fast path on its
+ * next allocation, even though KFENCE, now off, will never close that gate:
+ * otherwise every allocation from it takes the slow path until reboot.
+ */
+static void kct_expect_disarms_when_off(struct kunit *test)
+{
+	struct kmem_cache *c = kmem_cache_create("kct_armed", 32, 0, 0, NULL);
+	void *obj;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	atomic_set(&kfence_allocation_gate, 1);
+	WRITE_ONCE(c->kfence_armed, 1);
+	obj = kmem_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, obj);
+	KUNIT_EXPECT_FALSE(test, is_kfence_address(obj));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->kfence_armed), 0);
+	atomic_set(&kfence_allocation_gate, 0);
+	kmem_cache_free(c, obj);
+	kmem_cache_destroy(c);
+}
+
 static void test_warn_disables_for_good(struct kunit *test)
 {
 	char *p = kct_alloc(test, 32, KCT_ANY);
@@ -1224,6 +1281,8 @@ static void test_warn_disables_for_good(struct kunit *test)
 	KUNIT_EXPECT_NE(test, kct_set(test, "sample_interval", "1"), 0);
 	KUNIT_EXPECT_FALSE(test, READ_ONCE(kfence_enabled));
 	KUNIT_EXPECT_FALSE(test, kct_sampled_within(NULL, GFP_KERNEL, 300));
+	KUNIT_EXPECT_EQ(test, atomic_read(&kfence_allocation_gate), 0);
+	kct_expect_disarms_when_off(test);
 
 	/* Back to work for the rest of the suite: only a test may do this. */
 	WRITE_ONCE(kfence_disabled_by_warn, false);
@@ -1434,6 +1493,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_report_invalid_free_fields),
 	KUNIT_CASE(test_report_corruption_bytes),
 	KUNIT_CASE(test_canary_every_byte),
+	KUNIT_CASE(test_track_round_trip),
 	KUNIT_CASE(test_report_invalid_access),
 	KUNIT_CASE(test_no_report_when_clean),
 	KUNIT_CASE(test_warn_disables_for_good),

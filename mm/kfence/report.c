@@ -136,12 +136,12 @@ static bool kfence_frame_is_internal(unsigned long ip)
  * sampled allocation and every free of a KFENCE object skips frames, which
  * are mostly the same few allocator return addresses: remember the verdict
  * for recent ones. An entry is one word, the address with bit 62 (set in
- * every kernel text address on arm64 and x86-64) cleared for a frame that is
- * not internal, so a racing update is either seen whole or not at all; a
- * lost one only costs a lookup. Internal frames are all built in, so an
- * entry for module text (never internal) stays true after the module is
- * gone, whatever is loaded at its address next.
+ * every kernel text address on 64-bit arm64 and x86) cleared for a frame
+ * that is not internal, so a racing update is either seen whole or not at
+ * all; a lost one only costs a lookup. Only verdicts that cannot go stale
+ * are kept: "internal" for core kernel text, "not internal" for any text.
  */
+#if BITS_PER_LONG == 64
 #define KFENCE_FRAME_CACHE_BITS	6
 #define KFENCE_FRAME_OURS	BIT(62)
 
@@ -158,9 +158,18 @@ static bool kfence_frame_skip(unsigned long ip)
 	if ((entry | KFENCE_FRAME_OURS) == ip)
 		return entry & KFENCE_FRAME_OURS;
 	internal = kfence_frame_is_internal(ip);
-	WRITE_ONCE(*slot, internal ? ip : ip & ~KFENCE_FRAME_OURS);
+	if (!internal)
+		WRITE_ONCE(*slot, ip & ~KFENCE_FRAME_OURS);
+	else if (core_kernel_text(ip))
+		WRITE_ONCE(*slot, ip);
 	return internal;
 }
+#else
+static bool kfence_frame_skip(unsigned long ip)
+{
+	return kfence_frame_is_internal(ip);
+}
+#endif
 
 /**
  * kfence_skip_frames() - number of leading KFENCE and allocator frames
