@@ -60,6 +60,7 @@ python3 "$KS_HARNESS/lib/commits.py" "$KS_REPO" "$repo"
 # Our patches carry whatever identity wrote them: the series is authored and
 # signed off by the one git config gives, and by no other.
 for p in $(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$KS_REPO/patches/series" || true); do
+	grep -qx "$p" "$repo/.git/kmemsafe-applied" && continue	# placed by patches/commits
 	g am -q "$KS_REPO/patches/$p" || { g am --abort; ks_die "patches/$p does not apply with git am"; }
 	g log -1 --format=%B | grep -v -i '^signed-off-by:' | g commit -q --amend --reset-author -s -F -
 done

@@ -4,7 +4,8 @@
 Usage: commits.py REPO_DIR GIT_DIR, with the identity in GIT_AUTHOR_* and
 GIT_COMMITTER_*. A block's "files:" are committed with their content and
 mode; its "removes:" are upstream files (from removed-files) it deletes
-without putting a file of ours in their place. A file that a later commit lists again
+without putting a file of ours in their place. A block "=== patch: NAME"
+applies patches/NAME at that point instead. A file that a later commit lists again
 is committed first without the lines that belong to that later commit, so
 that every commit builds on its own: the KUnit suite's Kconfig entry and
 Makefile line arrive with the suite.
@@ -43,9 +44,28 @@ LATER = {
     },
 }
 
+def am(patch):
+    """Apply one of patches/, signed off by the caller's identity only."""
+    subprocess.run(["git", "-C", git, "am", "-q", os.path.join(repo, "patches", patch)],
+                   check=True)
+    msg = subprocess.run(["git", "-C", git, "log", "-1", "--format=%B"], check=True,
+                         capture_output=True, text=True).stdout
+    msg = "".join(l for l in msg.splitlines(True) if not l.lower().startswith("signed-off-by:"))
+    subprocess.run(["git", "-C", git, "commit", "-q", "--amend", "--reset-author", "-s", "-F", "-"],
+                   input=msg.encode(), check=True)
+
+
 yield_list = []
 blocks()
+applied = []
 for i, b in enumerate(yield_list):
+    # "=== patch: NAME" puts one of patches/series at this point of the
+    # series, before the commits of ours that need it to build.
+    if b["subject"].startswith("patch:"):
+        name = b["subject"].split(":", 1)[1].strip()
+        am(name)
+        applied.append(name)
+        continue
     for f in b["files"]:
         text = open(os.path.join(repo, f)).read()
         for later in yield_list[i + 1:]:
@@ -67,3 +87,7 @@ for i, b in enumerate(yield_list):
     # (series.sh passes it in GIT_AUTHOR_* and GIT_COMMITTER_*).
     subprocess.run(["git", "-C", git, "commit", "-q", "-s", "-F", "-"],
                    input=msg.encode(), check=True)
+
+# The patches already in the series, for series.sh to skip.
+with open(os.path.join(git, ".git", "kmemsafe-applied"), "w") as fh:
+    fh.write("".join(n + "\n" for n in applied))
