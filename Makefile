@@ -7,6 +7,7 @@
 SHELL := /bin/bash
 export KS_WORK ?= /var/tmp/kmemsafe
 H := tools/testing/kmemsafe
+BENCH_ARCHES ?= arm64
 
 .PHONY: help tree test selftest run bench series checkpatch clean
 
@@ -26,7 +27,7 @@ run: ## boot a production-style arm64 kernel, provoke heap bugs, print decoded K
 	@$(H)/bin/run.sh
 
 bench: ## instructions per allocation and memory: no KFENCE vs upstream's vs ours, QEMU icount
-	@$(H)/bin/bench.sh
+	@for a in $(BENCH_ARCHES); do $(H)/bin/bench.sh $$a || exit 1; done
 
 series: ## write the git format-patch series to $(KS_WORK)/series, check it builds and applies
 	@$(H)/bin/series.sh

@@ -30,7 +30,7 @@ make_k=(make -C "$KS_TREE" O="$out" ARCH="$arch" "${KS_MAKE_OPTS[@]}")
 ks_lock
 "$KS_HARNESS/bin/deps.sh"
 mkdir -p "$KS_RUN"
-busybox=$(ks_busybox_arm64)
+busybox=$(ks_busybox arm64)
 
 # --- 2. kernel ----------------------------------------------------------
 "$KS_HARNESS/bin/tree.sh"

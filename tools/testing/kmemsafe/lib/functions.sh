@@ -103,28 +103,34 @@ ks_kernel_config() {
 	return 0
 }
 
-# Print the path of a static arm64 busybox for initramfs images, downloading
-# busybox-static:arm64 into $KS_WORK/busybox-arm64 the first time. The package
-# is only unpacked there, never installed; but apt must know the arm64
-# architecture, which changes the host's dpkg set-up: say so, then do it.
-ks_busybox_arm64() {
-	local dir=$KS_WORK/busybox-arm64
+# ks_busybox ARCH: print the path of a static busybox for ARCH's initramfs
+# images (arm64 or x86_64), downloading Debian's busybox-static for it into
+# $KS_WORK/busybox-ARCH the first time. The package is only unpacked there,
+# never installed. For a foreign architecture apt must know it, which
+# changes the host's dpkg set-up: say so, then do it.
+ks_busybox() {
+	local arch=$1 dir=$KS_WORK/busybox-$1 deb host sudo=
+	case $arch in
+	arm64) deb=arm64 ;;
+	x86_64) deb=amd64 ;;
+	*) ks_die "no busybox for $arch" ;;
+	esac
+	host=$(dpkg --print-architecture)
+	[ "$(id -u)" = 0 ] || sudo=sudo
 	if [ ! -x "$dir/root/bin/busybox" ]; then
-		local sudo=
-		[ "$(id -u)" = 0 ] || sudo=sudo
-		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-			ks_say "changing this host's apt set-up: dpkg --add-architecture arm64" \
-				"(needed to download busybox-static:arm64; undo with dpkg --remove-architecture arm64)"
-			$sudo dpkg --add-architecture arm64 || ks_die "dpkg --add-architecture arm64 failed"
+		if [ "$deb" != "$host" ] && ! dpkg --print-foreign-architectures | grep -qx "$deb"; then
+			ks_say "changing this host's apt set-up: dpkg --add-architecture $deb" \
+				"(needed to download busybox-static:$deb; undo with dpkg --remove-architecture $deb)"
+			$sudo dpkg --add-architecture "$deb" || ks_die "dpkg --add-architecture $deb failed"
+			$sudo apt-get update -qq >&2 || ks_die "apt-get update failed"
 		fi
-		ks_say "downloading busybox-static:arm64 into $dir (not installed on the host)"
+		ks_say "downloading busybox-static:$deb into $dir (not installed on the host)"
 		mkdir -p "$dir"
-		$sudo apt-get update -qq >&2 || ks_die "apt-get update failed"
 		rm -rf "$dir"/*.deb "$dir/root"
-		(cd "$dir" && apt-get download -q busybox-static:arm64) >&2 ||
-			ks_die "apt-get download busybox-static:arm64 failed"
-		dpkg-deb -x "$dir"/busybox-static_*_arm64.deb "$dir/root" || ks_die "cannot unpack busybox-static"
-		[ -x "$dir/root/bin/busybox" ] || ks_die "no bin/busybox in busybox-static:arm64"
+		(cd "$dir" && apt-get download -q "busybox-static:$deb") >&2 ||
+			ks_die "apt-get download busybox-static:$deb failed"
+		dpkg-deb -x "$dir"/busybox-static_*_"$deb".deb "$dir/root" || ks_die "cannot unpack busybox-static"
+		[ -x "$dir/root/bin/busybox" ] || ks_die "no bin/busybox in busybox-static:$deb"
 	fi
 	echo "$dir/root/bin/busybox"
 }
