@@ -127,17 +127,8 @@ build() {
 	cp -r "$module" "$work/kfence_bench"
 	"${make_k[@]}" -s M="$work/kfence_bench" modules
 
-	cat > "$work/initramfs.list" <<-EOF
-		dir /dev 0755 0 0
-		nod /dev/console 0600 0 0 c 5 1
-		dir /proc 0755 0 0
-		dir /sys 0755 0 0
-		dir /bin 0755 0 0
-		file /bin/busybox $busybox 0755 0 0
-		file /init $KS_BENCH/init 0755 0 0
-		file /kfence_bench.ko $work/kfence_bench/kfence_bench.ko 0644 0 0
-	EOF
-	"$out/usr/gen_init_cpio" "$work/initramfs.list" > "$work/initramfs.cpio"
+	ks_initramfs "$out" "$busybox" "$KS_BENCH/init" "$work/kfence_bench/kfence_bench.ko" \
+		"$work/initramfs.cpio"
 }
 
 for v in "${variants[@]}"; do

@@ -75,17 +75,7 @@ echo "init: /sys/kernel/debug/kfence/stats:"
 cat /sys/kernel/debug/kfence/stats
 poweroff -f
 EOF
-cat > "$KS_RUN/initramfs.list" <<EOF
-dir /dev 0755 0 0
-nod /dev/console 0600 0 0 c 5 1
-dir /proc 0755 0 0
-dir /sys 0755 0 0
-dir /bin 0755 0 0
-file /bin/busybox $busybox 0755 0 0
-file /init $KS_RUN/init 0755 0 0
-file /kfence_demo.ko $ko 0644 0 0
-EOF
-"$out/usr/gen_init_cpio" "$KS_RUN/initramfs.list" > "$KS_RUN/initramfs.cpio"
+ks_initramfs "$out" "$busybox" "$KS_RUN/init" "$ko" "$KS_RUN/initramfs.cpio"
 
 # --- 5. boot, extract and decode reports --------------------------------
 ks_say "booting under qemu-system-aarch64 (timeout ${KS_RUN_TIMEOUT:-300} s); console: $log"

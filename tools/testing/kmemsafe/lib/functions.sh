@@ -103,6 +103,24 @@ ks_kernel_config() {
 	return 0
 }
 
+# ks_initramfs BUILD BUSYBOX INIT MODULE CPIO: pack busybox, an /init script
+# and one module (as /<its name>) into CPIO with BUILD's usr/gen_init_cpio,
+# the kernel's own packer; the list it read is kept beside CPIO.
+ks_initramfs() {
+	local build=$1 busybox=$2 init=$3 module=$4 cpio=$5
+	cat > "${cpio%.cpio}.list" <<-EOF
+		dir /dev 0755 0 0
+		nod /dev/console 0600 0 0 c 5 1
+		dir /proc 0755 0 0
+		dir /sys 0755 0 0
+		dir /bin 0755 0 0
+		file /bin/busybox $busybox 0755 0 0
+		file /init $init 0755 0 0
+		file /$(basename "$module") $module 0644 0 0
+	EOF
+	"$build/usr/gen_init_cpio" "${cpio%.cpio}.list" > "$cpio"
+}
+
 # ks_busybox ARCH: print the path of a static busybox for ARCH's initramfs
 # images (arm64 or x86_64), downloading Debian's busybox-static for it into
 # $KS_WORK/busybox-ARCH the first time. The package is only unpacked there,
