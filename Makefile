@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 export KS_WORK ?= /var/tmp/kmemsafe
 H := tools/testing/kmemsafe
-BENCH_ARCHES ?= arm64
+BENCH_ARCHES ?= arm64 x86_64
 
 .PHONY: help tree test selftest titles run bench series checkpatch clean
 

