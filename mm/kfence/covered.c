@@ -7,8 +7,6 @@
  * yet covered.
  */
 
-#define pr_fmt(fmt) "kfence: " fmt
-
 #include <linux/atomic.h>
 #include <linux/hash.h>
 #include <linux/jhash.h>
@@ -16,7 +14,6 @@
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/stacktrace.h>
-#include <linux/string.h>
 
 #include "kfence.h"
 
@@ -28,24 +25,11 @@ static u32 kfence_covered_bits;
 
 unsigned long kfence_skip_covered_thresh __read_mostly = 75;
 
-static int kfence_thresh_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned long num;
-
-	if (kstrtoul(val, 0, &num) || num > 100) {
-		pr_err("invalid skip_covered_thresh '%s' (0 to 100 %%), keeping %lu\n",
-		       strim((char *)val), kfence_skip_covered_thresh);
-		return -EINVAL;
-	}
-	WRITE_ONCE(kfence_skip_covered_thresh, num);
-	return 0;
-}
-
-static const struct kernel_param_ops kfence_thresh_ops = {
-	.set = kfence_thresh_set,
-	.get = param_get_ulong,
+static struct kfence_knob kfence_thresh_knob = {
+	.name = "skip_covered_thresh", .value = &kfence_skip_covered_thresh,
+	.max = 100, .unit = " %",
 };
-module_param_cb(skip_covered_thresh, &kfence_thresh_ops, &kfence_skip_covered_thresh, 0644);
+module_param_cb(skip_covered_thresh, &kfence_knob_ops, &kfence_thresh_knob, 0644);
 
 /* Four counters per object or more keep collisions rare. */
 static unsigned long kfence_covered_slots(void)

@@ -156,10 +156,25 @@ extern atomic_t kfence_fail_protect_in;
 extern unsigned long kfence_failed_protect_page;
 #endif
 
-/* sample.c: the sampling gate and turning KFENCE on and off */
+/* sample.c: the sampling gate, turning KFENCE on and off, the parameters */
 extern bool kfence_enabled;
 extern bool kfence_disabled_by_warn;
-extern unsigned int kfence_burst;
+extern unsigned long kfence_burst;
+
+/* A numeric kfence.* parameter: its variable and the values it accepts. */
+struct kfence_knob {
+	const char *name;
+	unsigned long *value;
+	unsigned long min;
+	unsigned long max;
+	const char *unit;	/* after the range in a rejection, with its space */
+};
+
+/* For a knob that only stores its value; the knob is the parameter's argument. */
+extern const struct kernel_param_ops kfence_knob_ops;
+
+int kfence_knob_parse(const struct kfence_knob *k, const char *val, unsigned long *out,
+		      bool complain);
 
 void kfence_sampling_init(void);
 void kfence_start(void);

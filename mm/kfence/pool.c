@@ -32,12 +32,14 @@ EXPORT_SYMBOL(__kfence_pool_size);
 unsigned long kfence_num_objects __ro_after_init = CONFIG_KFENCE_NUM_OBJECTS;
 EXPORT_SYMBOL_GPL(kfence_num_objects);
 
-#define KFENCE_MAX_NUM_OBJECTS		65535
-
 /* Early-boot metadata, handed from kfence_alloc_pool_and_metadata() to kfence_init(). */
 static struct kfence_metadata *kfence_slots_early __initdata;
 
 /* ===== Pool size ===== */
+
+static struct kfence_knob kfence_num_objects_knob = {
+	.name = "num_objects", .value = &kfence_num_objects, .min = 1, .max = 65535,
+};
 
 /**
  * kfence_parse_num_objects() - parse and check a kfence.num_objects value
@@ -48,12 +50,7 @@ static struct kfence_metadata *kfence_slots_early __initdata;
  */
 int kfence_parse_num_objects(const char *val, unsigned long *out)
 {
-	unsigned long num;
-
-	if (!val || kstrtoul(val, 0, &num) || !num || num > KFENCE_MAX_NUM_OBJECTS)
-		return -EINVAL;
-	*out = num;
-	return 0;
+	return kfence_knob_parse(&kfence_num_objects_knob, val, out, false);
 }
 
 /*
@@ -62,9 +59,7 @@ int kfence_parse_num_objects(const char *val, unsigned long *out)
  */
 static int __init kfence_num_objects_setup(char *val)
 {
-	if (kfence_parse_num_objects(val, &kfence_num_objects))
-		pr_err("invalid num_objects '%s' (1 to %d), keeping %lu\n",
-		       val ?: "", KFENCE_MAX_NUM_OBJECTS, kfence_num_objects);
+	kfence_knob_parse(&kfence_num_objects_knob, val, &kfence_num_objects, true);
 	return 0;
 }
 early_param("kfence.num_objects", kfence_num_objects_setup);

@@ -47,27 +47,80 @@ static struct delayed_work kfence_gate_work;
 
 unsigned long kfence_sample_interval __read_mostly = CONFIG_KFENCE_SAMPLE_INTERVAL;
 EXPORT_SYMBOL_GPL(kfence_sample_interval);
-unsigned int kfence_burst __read_mostly;
+unsigned long kfence_burst __read_mostly;
 static bool kfence_deferrable __ro_after_init = IS_ENABLED(CONFIG_KFENCE_DEFERRABLE);
 
-/* A day: longer intervals are almost certainly typos; 0 is how to turn KFENCE off. */
-#define KFENCE_MAX_SAMPLE_INTERVAL	(24UL * 60 * 60 * 1000)
-#define KFENCE_MAX_BURST		1024
+/**
+ * kfence_knob_parse() - parse a value for a numeric kfence.* parameter
+ * @k: the parameter
+ * @val: the text given, at boot or through sysfs
+ * @out: where the number goes if @k accepts it
+ * @complain: log a rejection, with the range and the value kept
+ *
+ * Every numeric parameter refuses a bad value the same way: the old value
+ * stays, and the log says what the range is.
+ *
+ * Return: 0, or -EINVAL with @out untouched.
+ */
+int kfence_knob_parse(const struct kfence_knob *k, const char *val, unsigned long *out,
+		      bool complain)
+{
+	unsigned long num;
+
+	if (val && !kstrtoul(val, 0, &num) && num >= k->min && num <= k->max) {
+		*out = num;
+		return 0;
+	}
+	if (complain)
+		pr_err("invalid %s '%s' (%lu to %lu%s), keeping %lu\n", k->name,
+		       val ? strim((char *)val) : "", k->min, k->max, k->unit ?: "",
+		       READ_ONCE(*k->value));
+	return -EINVAL;
+}
+
+/* A parameter that only stores its value: kp->arg is its struct kfence_knob. */
+static int kfence_knob_set(const char *val, const struct kernel_param *kp)
+{
+	const struct kfence_knob *k = kp->arg;
+	unsigned long num;
+	int ret = kfence_knob_parse(k, val, &num, true);
+
+	if (!ret)
+		WRITE_ONCE(*k->value, num);
+	return ret;
+}
+
+static int kfence_knob_get(char *buf, const struct kernel_param *kp)
+{
+	const struct kfence_knob *k = kp->arg;
+
+	return scnprintf(buf, PAGE_SIZE, "%lu\n", READ_ONCE(*k->value));
+}
+
+const struct kernel_param_ops kfence_knob_ops = {
+	.set = kfence_knob_set,
+	.get = kfence_knob_get,
+};
 
 static int kfence_enable(void);
 static void kfence_disable(void);
 
+/* A day: longer intervals are almost certainly typos; 0 is how to turn KFENCE off. */
+static struct kfence_knob kfence_interval_knob = {
+	.name = "sample_interval", .value = &kfence_sample_interval,
+	.max = 24UL * 60 * 60 * 1000, .unit = " ms",
+};
+
+/* Writing the interval after boot turns KFENCE on or off, as well as storing it. */
 static int kfence_sample_interval_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned long old = READ_ONCE(kfence_sample_interval);
 	unsigned long num;
 	int ret;
 
-	if (kstrtoul(val, 0, &num) || num > KFENCE_MAX_SAMPLE_INTERVAL) {
-		pr_err("invalid sample_interval '%s' (0 to %lu ms), keeping %lu\n",
-		       strim((char *)val), KFENCE_MAX_SAMPLE_INTERVAL, old);
-		return -EINVAL;
-	}
+	ret = kfence_knob_parse(&kfence_interval_knob, val, &num, true);
+	if (ret)
+		return ret;
 	WRITE_ONCE(kfence_sample_interval, num);
 	if (!READ_ONCE(kfence_started))
 		return 0;	/* boot: kfence_init() acts on the value */
@@ -84,28 +137,14 @@ static int kfence_sample_interval_set(const char *val, const struct kernel_param
 
 static const struct kernel_param_ops kfence_sample_interval_ops = {
 	.set = kfence_sample_interval_set,
-	.get = param_get_ulong,
+	.get = kfence_knob_get,
 };
-module_param_cb(sample_interval, &kfence_sample_interval_ops, &kfence_sample_interval, 0600);
+module_param_cb(sample_interval, &kfence_sample_interval_ops, &kfence_interval_knob, 0600);
 
-static int kfence_burst_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned int num;
-
-	if (kstrtouint(val, 0, &num) || num > KFENCE_MAX_BURST) {
-		pr_err("invalid burst '%s' (0 to %d), keeping %u\n",
-		       strim((char *)val), KFENCE_MAX_BURST, kfence_burst);
-		return -EINVAL;
-	}
-	WRITE_ONCE(kfence_burst, num);
-	return 0;
-}
-
-static const struct kernel_param_ops kfence_burst_ops = {
-	.set = kfence_burst_set,
-	.get = param_get_uint,
+static struct kfence_knob kfence_burst_knob = {
+	.name = "burst", .value = &kfence_burst, .max = 1024,
 };
-module_param_cb(burst, &kfence_burst_ops, &kfence_burst, 0644);
+module_param_cb(burst, &kfence_knob_ops, &kfence_burst_knob, 0644);
 
 module_param_named(deferrable, kfence_deferrable, bool, 0444);
 
