@@ -17,7 +17,6 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "kfence.h"
@@ -151,15 +150,53 @@ module_param_named(deferrable, kfence_deferrable, bool, 0444);
 /* ===== The gate ===== */
 
 #ifdef CONFIG_KFENCE_STATIC_KEYS
-/* The allocation that drains the gate cannot wake anyone directly: it may hold any lock. */
-static DECLARE_WAIT_QUEUE_HEAD(kfence_gate_wait);
+/*
+ * With CONFIG_KFENCE_STATIC_KEYS the allocation hook is patched in when an
+ * interval opens the gate and patched out once the gate is drained, instead
+ * of staying in for good. kfence_key_follow_gate() makes the key agree with
+ * the gate as it is now. Patching sleeps, so it runs from process context,
+ * and the mutex orders the calls: whichever comes last read the gate last,
+ * so an interval that opens while a drained one is being patched out is not
+ * lost.
+ */
+static DEFINE_MUTEX(kfence_key_mutex);
 
-static void kfence_gate_wake(struct irq_work *work)
+static void kfence_key_follow_gate(void)
 {
-	wake_up(&kfence_gate_wait);
+	mutex_lock(&kfence_key_mutex);
+	if (atomic_read(&kfence_allocation_gate) > 0 && READ_ONCE(kfence_enabled))
+		static_branch_enable(&kfence_allocation_key);
+	else
+		static_branch_disable(&kfence_allocation_key);
+	mutex_unlock(&kfence_key_mutex);
 }
 
-static DEFINE_IRQ_WORK(kfence_gate_wake_work, kfence_gate_wake);
+static void kfence_key_work_fn(struct work_struct *work)
+{
+	kfence_key_follow_gate();
+}
+
+static DECLARE_WORK(kfence_key_work, kfence_key_work_fn);
+
+/*
+ * The allocation that drains the gate may hold any lock, the workqueue's
+ * included: it only raises an irq_work, which queues the patching.
+ */
+static void kfence_key_irq_work_fn(struct irq_work *work)
+{
+	queue_work(system_unbound_wq, &kfence_key_work);
+}
+
+static DEFINE_IRQ_WORK(kfence_key_irq_work, kfence_key_irq_work_fn);
+
+static void kfence_key_follow_gate_soon(void)
+{
+	irq_work_queue(&kfence_key_irq_work);
+}
+#else
+/* The key is enabled once, by kfence_start(), and the gate alone decides. */
+static void kfence_key_follow_gate(void) { }
+static void kfence_key_follow_gate_soon(void) { }
 #endif
 
 /**
@@ -172,14 +209,15 @@ static DEFINE_IRQ_WORK(kfence_gate_wake_work, kfence_gate_wake);
  */
 bool kfence_take_sample(void)
 {
+	int left;
+
 	if (unlikely(!READ_ONCE(kfence_enabled)))
 		return false;
-	if (atomic_dec_if_positive(&kfence_allocation_gate) < 0)
+	left = atomic_dec_if_positive(&kfence_allocation_gate);
+	if (left < 0)
 		return false;
-#ifdef CONFIG_KFENCE_STATIC_KEYS
-	if (!atomic_read(&kfence_allocation_gate))
-		irq_work_queue(&kfence_gate_wake_work);
-#endif
+	if (!left)	/* the interval's last sample */
+		kfence_key_follow_gate_soon();
 	return true;
 }
 
@@ -240,7 +278,9 @@ void *kfence_alloc_armed(struct kmem_cache *s, size_t size, gfp_t flags)
 
 /*
  * Open the gate once per interval. Without CONFIG_KFENCE_STATIC_KEYS this only
- * stores to kfence_allocation_gate: no code patching, no IPIs.
+ * stores to kfence_allocation_gate: no code patching, no IPIs. A sample not
+ * taken by the next interval is not carried over: the gate is set, not added
+ * to.
  */
 static void kfence_gate_work_fn(struct work_struct *work)
 {
@@ -252,17 +292,7 @@ static void kfence_gate_work_fn(struct work_struct *work)
 
 	atomic_set(&kfence_allocation_gate, 1 + READ_ONCE(kfence_burst));
 	kfence_arm_caches();
-#ifdef CONFIG_KFENCE_STATIC_KEYS
-	static_branch_enable(&kfence_allocation_key);
-	/*
-	 * Allocations stop draining the gate once KFENCE is off: stop waiting
-	 * then too, or kfence_disable() waits here up to a whole interval.
-	 */
-	wait_event_idle_timeout(kfence_gate_wait, !atomic_read(&kfence_allocation_gate) ||
-				!READ_ONCE(kfence_enabled), msecs_to_jiffies(interval));
-	static_branch_disable(&kfence_allocation_key);
-	atomic_set(&kfence_allocation_gate, 0);
-#endif
+	kfence_key_follow_gate();
 	queue_delayed_work(system_unbound_wq, &kfence_gate_work, msecs_to_jiffies(interval));
 }
 
@@ -313,6 +343,7 @@ void kfence_stop_for_good(void)
 	 * armed must find it closed and go back to the fast path.
 	 */
 	atomic_set(&kfence_allocation_gate, 0);
+	kfence_key_follow_gate_soon();
 }
 
 static int kfence_enable(void)
@@ -349,12 +380,9 @@ static void kfence_disable(void)
 	atomic_set(&kfence_allocation_gate, 0);
 	if (READ_ONCE(kfence_enabled)) {
 		WRITE_ONCE(kfence_enabled, false);
-#ifdef CONFIG_KFENCE_STATIC_KEYS
-		/* A gate work waiting for the gate to drain: it will not now. */
-		wake_up(&kfence_gate_wait);
-#endif
 		cancel_delayed_work_sync(&kfence_gate_work);
 		atomic_set(&kfence_allocation_gate, 0);
+		kfence_key_follow_gate();
 		pr_info("disabled; objects already allocated stay guarded\n");
 	}
 	mutex_unlock(&kfence_enable_mutex);
