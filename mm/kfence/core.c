@@ -55,77 +55,113 @@ static void kfence_slot_enqueue(struct kfence_metadata *meta)
 	raw_spin_unlock_irqrestore(&kfence_slots_lock, flags);
 }
 
+/*
+ * Take the longest-free slot whose lock is free, and return it locked (with
+ * interrupts off, to be restored from @flags), or NULL if there is none.
+ *
+ * A free slot's lock is held only briefly, by the orphan-guard sweep or by a
+ * report about the slot's previous life, possibly on this very CPU (printk
+ * may allocate). Such a slot is passed over rather than waited for, and
+ * keeps its place at the head of the queue. The slot lock nests inside the
+ * queue lock only as a trylock, so no lock order is created; the walk goes
+ * past at most one slot per CPU.
+ */
+static struct kfence_metadata *kfence_slot_take(unsigned long *flags)
+{
+	struct kfence_metadata *meta;
+
+	raw_spin_lock_irqsave(&kfence_slots_lock, *flags);
+	list_for_each_entry(meta, &kfence_free_slots, list) {
+		if (raw_spin_trylock(&meta->slot_lock)) {
+			list_del_init(&meta->list);
+			raw_spin_unlock(&kfence_slots_lock);
+			return meta;
+		}
+	}
+	raw_spin_unlock_irqrestore(&kfence_slots_lock, *flags);
+	return NULL;
+}
+
 /* ===== Allocation ===== */
 
-static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
-				  unsigned long *entries, int n, u32 hash)
+/*
+ * Where an object of @size goes in its page: at the start, against the left
+ * guard page, or as close to the right one as the cache's alignment allows.
+ */
+static unsigned long kfence_place(unsigned long page, const struct kmem_cache *s, size_t size,
+				  bool right)
 {
-	struct kfence_metadata *meta = NULL;
-	unsigned long flags, page;
-	/* Drawn before any raw lock: the entropy batch lock may sleep on RT. */
-	bool right = get_random_u32_below(2);
-	void *addr;
+	return right ? ALIGN_DOWN(page + PAGE_SIZE - size, s->align ?: 1) : page;
+}
 
-	raw_spin_lock_irqsave(&kfence_slots_lock, flags);
-	if (!list_empty(&kfence_free_slots)) {
-		meta = list_first_entry(&kfence_free_slots, struct kfence_metadata, list);
-		list_del_init(&meta->list);
-	}
-	raw_spin_unlock_irqrestore(&kfence_slots_lock, flags);
-	if (!meta) {
-		atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_CAPACITY]);
-		return NULL;
-	}
+/*
+ * Hand a taken slot (locked) to a new owner: place the object, record who
+ * allocated it, open its page and fill the redzone. Unlocks the slot.
+ *
+ * Return: the object, or NULL if its page could not be opened (KFENCE is
+ * then off, and the slot stays out of use).
+ */
+static void *kfence_slot_hand_out(struct kfence_metadata *meta, unsigned long flags,
+				  struct kmem_cache *s, size_t size, bool right,
+				  const unsigned long *entries, int n, u32 hash)
+{
+	unsigned long page = ALIGN_DOWN(meta->addr, PAGE_SIZE);
+	bool opened;
 
-	/*
-	 * The slot's lock can be held by a report about its previous life
-	 * printing on this very CPU (printk may allocate); never wait for it.
-	 */
-	if (unlikely(!raw_spin_trylock_irqsave(&meta->slot_lock, flags))) {
-		kfence_slot_enqueue(meta);
-		atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_CAPACITY]);
-		return NULL;
-	}
-
-	page = ALIGN_DOWN(meta->addr, PAGE_SIZE);
-	meta->addr = page;
-	if (right)	/* against the right guard page */
-		meta->addr = ALIGN_DOWN(page + PAGE_SIZE - size, s->align ?: 1);
+	meta->addr = kfence_place(page, s, size, right);
 	meta->size = size;
 	meta->cache = s;
 	meta->alloc_stack_hash = hash;
 	meta->fault_injected = false;
-	/* A guard page a report opened while the slot was free: close it now. */
-	kfence_close_open_guard(meta);
 	kfence_track_set(&meta->alloc_info, entries, n);
 	meta->free_info.nr_frames = 0;
 	virt_to_slab((void *)page)->slab_cache = s;
+	/* A guard page a report opened while the slot was free: close it now. */
+	kfence_close_open_guard(meta);
 
-	if (!kfence_unguard(page)) {
-		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
-		return NULL;	/* KFENCE is now off; the slot stays out of use */
+	opened = kfence_unguard(page);
+	if (opened) {
+		kfence_write_canaries(meta);
+		WRITE_ONCE(meta->state, KFENCE_OBJECT_ALLOCATED);
 	}
-	kfence_write_canaries(meta);
-	WRITE_ONCE(meta->state, KFENCE_OBJECT_ALLOCATED);
 	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+	return opened ? (void *)meta->addr : NULL;
+}
 
+static void *kfence_guarded_alloc(struct kmem_cache *s, size_t size, gfp_t gfp,
+				  const unsigned long *entries, int n, u32 hash)
+{
+	/* Drawn before any raw lock: the entropy batch lock may sleep on RT. */
+	bool right = get_random_u32_below(2);
+	struct kfence_metadata *meta;
+	unsigned long flags;
+	void *obj;
+
+	meta = kfence_slot_take(&flags);
+	obj = meta ? kfence_slot_hand_out(meta, flags, s, size, right, entries, n, hash) : NULL;
+	if (!obj) {
+		if (!meta)
+			atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_CAPACITY]);
+		return NULL;
+	}
 	kfence_covered_add(hash, 1);
-	atomic_long_inc(&kfence_stats[KFENCE_STAT_ALLOCATED]);
 	atomic_long_inc(&kfence_stats[KFENCE_STAT_ALLOCS]);
+	atomic_long_inc(&kfence_stats[KFENCE_STAT_ALLOCATED]);
 
-	addr = (void *)meta->addr;
-	/* The slab fast path skips its own init for KFENCE objects. */
+	/*
+	 * What the slab allocator would have done to the object: KFENCE
+	 * objects skip its own init_on_alloc and constructor.
+	 */
 	if (unlikely(slab_want_init_on_alloc(gfp, s)))
-		memzero_explicit(addr, size);
+		memzero_explicit(obj, size);
 	if (s->ctor)
-		s->ctor(addr);
+		s->ctor(obj);
 
 	/* Exercise the fault path: a spurious fault on a live object must be harmless. */
 	if (CONFIG_KFENCE_STRESS_TEST_FAULTS &&
 	    !get_random_u32_below(CONFIG_KFENCE_STRESS_TEST_FAULTS))
 		kfence_inject_fault(meta);
-
-	return addr;
+	return obj;
 }
 
 /**
