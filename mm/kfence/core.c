@@ -310,19 +310,37 @@ void __kfence_free(void *addr)
 	kfence_free_object(addr, meta, false);
 }
 
-size_t kfence_ksize(const void *addr)
+/*
+ * Start and size of the object whose page holds @addr, read without its
+ * lock: they only change when the slot is reused, which a caller that owns
+ * the object cannot race with unless it is freeing the object meanwhile, a
+ * use-after-free of its own.
+ */
+static bool kfence_object_bounds(const void *addr, unsigned long *start, size_t *size)
 {
 	const struct kfence_metadata *meta = kfence_meta_of((unsigned long)addr);
 
-	/* Only meaningful while allocated; a racing free makes it a UAF anyway. */
-	return meta ? meta->size : 0;
+	if (!meta)
+		return false;
+	*start = data_race(meta->addr);	/* lockless, see above */
+	*size = data_race(meta->size);	/* likewise */
+	return true;
+}
+
+size_t kfence_ksize(const void *addr)
+{
+	unsigned long start;
+	size_t size;
+
+	return kfence_object_bounds(addr, &start, &size) ? size : 0;
 }
 
 void *kfence_object_start(const void *addr)
 {
-	const struct kfence_metadata *meta = kfence_meta_of((unsigned long)addr);
+	unsigned long start;
+	size_t size;
 
-	return meta ? (void *)meta->addr : NULL;
+	return kfence_object_bounds(addr, &start, &size) ? (void *)start : NULL;
 }
 
 /* ===== Cache shutdown and object info ===== */
