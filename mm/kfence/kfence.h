@@ -207,10 +207,27 @@ void kfence_track_set(struct kfence_track *t, const unsigned long *entries, int 
 int kfence_track_stack(const struct kfence_track *t, unsigned long *entries);
 
 /* report.c: everything KFENCE prints */
+
+/*
+ * What the printers say about one object, taken from its metadata under the
+ * slot lock. The tracks are pointed to, not copied.
+ */
+struct kfence_object_view {
+	long index;
+	enum kfence_object_state state;
+	unsigned long addr;
+	size_t size;
+	const struct kmem_cache *cache;
+	const struct kfence_track *alloc_info;
+	const struct kfence_track *free_info;
+};
+
 bool kfence_report_lock(void);
 void kfence_report_unlock(bool locked);
 void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *regs,
 			 const struct kfence_metadata *meta, enum kfence_error_type type);
+void kfence_view_object(struct kfence_object_view *v, const struct kfence_metadata *meta);
+void kfence_print_view(struct seq_file *seq, const struct kfence_object_view *v);
 void kfence_print_object(struct seq_file *seq, const struct kfence_metadata *meta);
 
 /* debugfs.c */
