@@ -11,15 +11,19 @@
 
 #include "kfence.h"
 
-const char *const kfence_stat_names[KFENCE_STAT_COUNT] = {
-	[KFENCE_STAT_ALLOCATED]	= "currently allocated",
-	[KFENCE_STAT_ALLOCS]		= "total allocations",
-	[KFENCE_STAT_FREES]		= "total frees",
-	[KFENCE_STAT_ZOMBIES]	= "zombie allocations",
-	[KFENCE_STAT_BUGS]		= "total bugs",
-	[KFENCE_STAT_SKIP_INCOMPAT]	= "skipped allocations (incompatible)",
-	[KFENCE_STAT_SKIP_CAPACITY]	= "skipped allocations (capacity)",
-	[KFENCE_STAT_SKIP_COVERED]	= "skipped allocations (covered)",
+/*
+ * In the order of enum kfence_stat_id. Sized by its initialiser, so that a
+ * name missing or too many fails to build against the declaration.
+ */
+const char *const kfence_stat_names[] = {
+	"currently allocated",
+	"total allocations",
+	"total frees",
+	"zombie allocations",
+	"total bugs",
+	"skipped allocations (incompatible)",
+	"skipped allocations (capacity)",
+	"skipped allocations (covered)",
 };
 
 /**

@@ -116,7 +116,7 @@ static inline long kfence_meta_index(const struct kfence_metadata *meta)
 	return meta - kfence_slots;
 }
 
-/* Statistics, shown in debugfs kfence/stats. */
+/* Statistics, shown in debugfs kfence/stats in this order. */
 enum kfence_stat_id {
 	KFENCE_STAT_ALLOCATED,
 	KFENCE_STAT_ALLOCS,
