@@ -349,6 +349,7 @@ void kfence_shutdown_cache(struct kmem_cache *s)
 {
 	struct kfence_metadata *meta_array = kfence_slots_acquire();
 	unsigned long i, flags;
+	bool unhooked = false;
 
 	if (!meta_array)
 		return;
@@ -365,10 +366,15 @@ void kfence_shutdown_cache(struct kmem_cache *s)
 			kfence_free_object((void *)meta->addr, meta, true);
 
 		raw_spin_lock_irqsave(&meta->slot_lock, flags);
-		if (meta->cache == s)
+		if (meta->cache == s) {
 			meta->cache = NULL;
+			unhooked = true;
+		}
 		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 	}
+	/* kfence/objects may be printing a copy that still points to @s. */
+	if (unhooked)
+		synchronize_rcu();
 }
 
 #ifdef CONFIG_PRINTK

@@ -231,7 +231,16 @@ void kfence_print_view(struct seq_file *seq, const struct kfence_object_view *v)
 void kfence_print_object(struct seq_file *seq, const struct kfence_metadata *meta);
 
 /* debugfs.c */
+
+/* kfence/objects' private data: the slot being printed, copied under its lock. */
+struct kfence_slot_copy {
+	struct kfence_object_view view;
+	struct kfence_track alloc_info;
+	struct kfence_track free_info;
+};
+
 void kfence_debugfs_start(void);
 int kfence_stats_show(struct seq_file *seq, void *v);
+int kfence_objects_show(struct seq_file *seq, void *v);
 
 #endif /* MM_KFENCE_KFENCE_H */
