@@ -1461,6 +1461,47 @@ static void kct_suite_exit(struct kunit_suite *suite)
 	kernel_param_unlock(NULL);
 }
 
+/* ===== Behaviour matched to upstream's ===== */
+
+/* kfence.sample_interval as a read of its sysfs file shows it. */
+static void kct_read_interval(char *buf)
+{
+	const struct kernel_param *kp = kct_param("sample_interval");
+
+	kp->ops->get(buf, kp);
+	strim(buf);
+}
+
+/*
+ * While KFENCE is off the interval reads 0, as upstream's does, even where
+ * the stored value is not 0: after an internal error turned KFENCE off. The
+ * stored value is kept and shows again once KFENCE is back on.
+ */
+static void test_param_interval_reads_zero_when_off(struct kunit *test)
+{
+	char *p = kct_alloc(test, 32, KCT_ANY);
+	char buf[32];
+
+	kct_read_interval(buf);
+	KUNIT_EXPECT_STREQ(test, buf, "1");
+	/* A fault injected by the stress test is absorbed now, not under the free. */
+	WRITE_ONCE(p[0], 1);
+	/* Re-protecting the freed object's page fails: an internal error. */
+	atomic_set(&kfence_fail_protect_in, 1);
+	kfree(p);
+	atomic_set(&kfence_fail_protect_in, 0);
+	KUNIT_ASSERT_FALSE(test, READ_ONCE(kfence_enabled));
+	kct_read_interval(buf);
+	KUNIT_EXPECT_STREQ(test, buf, "0");
+	KUNIT_EXPECT_EQ(test, kfence_sample_interval, 1UL);
+
+	/* Back to work for the rest of the suite: only a test may do this. */
+	WRITE_ONCE(kfence_disabled_by_warn, false);
+	KUNIT_ASSERT_EQ(test, kct_set(test, "sample_interval", "1"), 0);
+	kct_read_interval(buf);
+	KUNIT_EXPECT_STREQ(test, buf, "1");
+}
+
 static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_enable_late),
 	KUNIT_CASE(test_pool_setup_failure),
@@ -1503,6 +1544,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_uaf_racing_reuse),
 	KUNIT_CASE(test_oob_freed_neighbour),
 	KUNIT_CASE(test_fault_injected_object),
+	KUNIT_CASE(test_param_interval_reads_zero_when_off),
 	{},
 };
 

@@ -134,9 +134,21 @@ static int kfence_sample_interval_set(const char *val, const struct kernel_param
 	return ret;
 }
 
+/*
+ * While KFENCE is off, whatever the reason (written 0, an internal error, or
+ * never started), the interval reads 0, as upstream's does: the file says
+ * whether KFENCE samples. The stored value is kept for a later start.
+ */
+static int kfence_sample_interval_get(char *buf, const struct kernel_param *kp)
+{
+	if (!READ_ONCE(kfence_enabled))
+		return scnprintf(buf, PAGE_SIZE, "0\n");
+	return kfence_knob_get(buf, kp);
+}
+
 static const struct kernel_param_ops kfence_sample_interval_ops = {
 	.set = kfence_sample_interval_set,
-	.get = kfence_knob_get,
+	.get = kfence_sample_interval_get,
 };
 module_param_cb(sample_interval, &kfence_sample_interval_ops, &kfence_interval_knob, 0600);
 
