@@ -1502,6 +1502,69 @@ static void test_param_interval_reads_zero_when_off(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, buf, "1");
 }
 
+/* Every "Corrupted memory at" line printed while a case listens for them. */
+static struct {
+	atomic_t n;
+	char line[2][160];
+} kct_corruptions;
+
+static void kct_probe_corruption(void *ignore, const char *buf, size_t len)
+{
+	static const char head[] = "Corrupted memory at ";
+	int i;
+
+	if (len < sizeof(head) - 1 || strncmp(buf, head, sizeof(head) - 1))
+		return;
+	i = atomic_inc_return(&kct_corruptions.n) - 1;
+	if (i >= ARRAY_SIZE(kct_corruptions.line))
+		return;
+	len = min(len, sizeof(kct_corruptions.line[i]) - 1);
+	memcpy(kct_corruptions.line[i], buf, len);
+	kct_corruptions.line[i][len] = '\0';
+}
+
+/*
+ * Both sides of an object's redzone corrupted: one report per side, as
+ * upstream prints, each showing its own bytes. A right-placed object of 13
+ * bytes has a redzone on both sides whatever the cache's alignment.
+ */
+static void test_report_corruption_each_side(struct kunit *test)
+{
+	char *p = kct_alloc(test, 13, KCT_RIGHT);
+	long idx = kfence_meta_index(kfence_meta_of((unsigned long)p));
+	long right = min_t(long, (char *)ALIGN((unsigned long)p, PAGE_SIZE) - (p + 13), 16);
+	char want[160];
+	int i, pos;
+
+	atomic_set(&kct_corruptions.n, 0);
+	KUNIT_ASSERT_EQ(test, register_trace_console(kct_probe_corruption, NULL), 0);
+	kct_log_reset();
+	WRITE_ONCE(p[-1], 0x11);	/* the last byte of the left redzone */
+	WRITE_ONCE(p[13], 0x22);	/* the first byte of the right one */
+	kfree(p);
+	unregister_trace_console(kct_probe_corruption, NULL);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_EQ(test, kct_reports(), 2);
+	KUNIT_ASSERT_EQ(test, atomic_read(&kct_corruptions.n), 2);
+	/* The left side first: it ends at the object, one byte. */
+	snprintf(want, sizeof(want), "Corrupted memory at 0x%p [ %s ] (in kfence-#%ld):",
+		 p - 1, no_hash_pointers ? "0x11" : "!", idx);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(kct_corruptions.line[0], want),
+			      "got '%s', want '%s'", kct_corruptions.line[0], want);
+	/* Then the right side, to the end of the page. */
+	pos = snprintf(want, sizeof(want), "Corrupted memory at 0x%p [ %s", p + 13,
+		       no_hash_pointers ? "0x22" : "!");
+	for (i = 1; i < right; i++)
+		pos += snprintf(want + pos, sizeof(want) - pos, " .");
+	snprintf(want + pos, sizeof(want) - pos, " ] (in kfence-#%ld):", idx);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(kct_corruptions.line[1], want),
+			      "got '%s', want '%s'", kct_corruptions.line[1], want);
+	/* Both are about this free. */
+	snprintf(want, sizeof(want), "BUG: KFENCE: memory corruption in %s+", __func__);
+	kct_expect_report_has(test, want);
+}
+
 static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_enable_late),
 	KUNIT_CASE(test_pool_setup_failure),
@@ -1545,6 +1608,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_oob_freed_neighbour),
 	KUNIT_CASE(test_fault_injected_object),
 	KUNIT_CASE(test_param_interval_reads_zero_when_off),
+	KUNIT_CASE(test_report_corruption_each_side),
 	{},
 };
 

@@ -50,7 +50,7 @@ static void kfence_fill_canaries(u8 *from, u8 *to)
 
 /*
  * The first byte of [@from, @to) that is not its canary, or NULL. Always
- * inlined, so that it reads the redzone with kfence_check_canaries()'s
+ * inlined, so that it reads the redzone with kfence_redzone_damage()'s
  * KMSAN attributes: the slab allocator poisons those bytes for KMSAN.
  */
 static __always_inline const u8 *kfence_find_bad_canary(const u8 *from, const u8 *to)
@@ -79,6 +79,25 @@ void kfence_write_canaries(const struct kfence_metadata *meta)
 	kfence_fill_canaries((u8 *)meta->addr + meta->size, (u8 *)page + PAGE_SIZE);
 }
 
+/*
+ * The first changed byte of one side of an object's redzone: left of the
+ * object, or right of it to the end of the page. 0 if that side is intact.
+ *
+ * The redzone bytes may look uninitialised to KMSAN (SLUB poisons a freed
+ * object's whole slot): never report them. Not inlined, so that the
+ * attribute holds.
+ */
+static noinline __no_kmsan_checks unsigned long
+kfence_redzone_damage(const struct kfence_metadata *meta, bool right)
+{
+	const u8 *page = (const u8 *)ALIGN_DOWN(meta->addr, PAGE_SIZE);
+	const u8 *obj = (const u8 *)meta->addr;
+
+	if (right)
+		return (unsigned long)kfence_find_bad_canary(obj + meta->size, page + PAGE_SIZE);
+	return (unsigned long)kfence_find_bad_canary(page, obj);
+}
+
 /**
  * kfence_check_canaries() - check an object's redzone
  * @meta: the object, locked, with its page accessible
@@ -86,36 +105,33 @@ void kfence_write_canaries(const struct kfence_metadata *meta)
  *
  * Return: true if the whole redzone is intact.
  */
-/*
- * The redzone bytes may look uninitialised to KMSAN (SLUB poisons a freed
- * object's whole slot): never report them. Not inlined, so that the
- * attribute holds.
- */
-noinline __no_kmsan_checks
 bool kfence_check_canaries(const struct kfence_metadata *meta, unsigned long *bad)
 {
-	unsigned long page = ALIGN_DOWN(meta->addr, PAGE_SIZE);
-	const u8 *p;
+	unsigned long first = kfence_redzone_damage(meta, false) ?:
+			      kfence_redzone_damage(meta, true);
 
-	p = kfence_find_bad_canary((const u8 *)page, (const u8 *)meta->addr);
-	if (!p)
-		p = kfence_find_bad_canary((const u8 *)meta->addr + meta->size,
-					   (const u8 *)page + PAGE_SIZE);
-	if (p)
-		*bad = (unsigned long)p;
-	return !p;
+	if (first)
+		*bad = first;
+	return !first;
 }
 
 /**
- * kfence_check_redzones() - report a corrupted redzone
+ * kfence_check_redzones() - report each corrupted side of an object's redzone
  * @meta: the object, locked, with its page accessible
+ *
+ * A side gets a report of its own, the left one first, as upstream does:
+ * each report shows the bytes of its side, from its first changed byte.
  */
 void kfence_check_redzones(const struct kfence_metadata *meta)
 {
 	unsigned long bad;
+	int right;
 
-	if (!kfence_check_canaries(meta, &bad))
-		kfence_report_error(bad, true, NULL, meta, KFENCE_ERROR_CORRUPTION);
+	for (right = 0; right < 2; right++) {
+		bad = kfence_redzone_damage(meta, right);
+		if (bad)
+			kfence_report_error(bad, true, NULL, meta, KFENCE_ERROR_CORRUPTION);
+	}
 }
 
 static int kfence_panic_check(struct notifier_block *nb, unsigned long action, void *data)
