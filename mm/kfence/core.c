@@ -30,7 +30,7 @@ static DEFINE_RAW_SPINLOCK(kfence_slots_lock);
 atomic_long_t kfence_stats[KFENCE_STAT_COUNT];
 
 /**
- * kfence_slots_init() - make every slot of a new pool free
+ * kfence_slots_init() - initialise the slots of a new pool, all unused
  * @meta: the pool's metadata, zeroed, not yet published
  */
 void kfence_slots_init(struct kfence_metadata *meta)
@@ -41,8 +41,23 @@ void kfence_slots_init(struct kfence_metadata *meta)
 		raw_spin_lock_init(&meta[i].slot_lock);
 		meta[i].state = KFENCE_OBJECT_UNUSED;
 		meta[i].addr = kfence_object_page(i);
-		list_add_tail(&meta[i].list, &kfence_free_slots);
 	}
+}
+
+/**
+ * kfence_slots_open() - queue every slot of the published pool for allocation
+ *
+ * Whoever takes a slot takes kfence_slots_lock first, so it sees everything
+ * published before this.
+ */
+void kfence_slots_open(void)
+{
+	unsigned long i, flags;
+
+	raw_spin_lock_irqsave(&kfence_slots_lock, flags);
+	for (i = 0; i < kfence_num_objects; i++)
+		list_add_tail(&kfence_slots[i].list, &kfence_free_slots);
+	raw_spin_unlock_irqrestore(&kfence_slots_lock, flags);
 }
 
 /* FIFO: a slot goes to the back, so the longest-freed slot is reused first. */

@@ -130,6 +130,15 @@ static bool kfence_guard_page_fault(unsigned long addr, bool is_write, struct pt
 		meta = left ?: right;
 		type = KFENCE_ERROR_INVALID;
 	}
+	if (!meta) {
+		/*
+		 * The pool is live but its metadata not yet seen here: the
+		 * span and kfence_slots are read unordered. No slot to note
+		 * the page for.
+		 */
+		kfence_report_error(addr, is_write, regs, NULL, KFENCE_ERROR_INVALID);
+		return kfence_unguard(addr);
+	}
 
 	raw_spin_lock_irqsave(&meta->slot_lock, flags);
 	if (meta->state == KFENCE_OBJECT_UNUSED)

@@ -78,7 +78,7 @@ extern struct kfence_metadata *kfence_slots;
  */
 static inline struct kfence_metadata *kfence_slots_acquire(void)
 {
-	/* Pairs with smp_store_release() in kfence_setup_pool(). */
+	/* Pairs with smp_store_release() in kfence_publish_pool(). */
 	return smp_load_acquire(&kfence_slots);
 }
 
@@ -143,6 +143,7 @@ enum kfence_error_type {
 
 /* core.c: slots, allocation and free */
 void kfence_slots_init(struct kfence_metadata *meta);
+void kfence_slots_open(void);
 void kfence_inject_fault(struct kfence_metadata *meta);
 
 /* pool.c: the pool, its set-up and page protection */

@@ -255,7 +255,8 @@ static void test_enable_late(struct kunit *test)
 	/* The suite's first write of sample_interval allocated the pool. */
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(kfence_enabled));
 	KUNIT_EXPECT_NOT_NULL(test, __kfence_pool);
-	KUNIT_EXPECT_EQ(test, __kfence_pool_size, (kct_want_num_objects(test) + 1) * 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, __kfence_pool_span.size,
+			(kct_want_num_objects(test) + 1) * 2 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, kfence_sample_interval, 1UL);
 	/* Guarded objects come out of it, and bugs in them are caught. */
 	kfree(kct_alloc(test, 32, KCT_ANY));
@@ -462,15 +463,15 @@ static void test_num_objects_sizes_pool(struct kunit *test)
 	kunit_info(test, "num_objects=%lu, %zu bytes of metadata each\n",
 		   kfence_num_objects, sizeof(struct kfence_metadata));
 	KUNIT_EXPECT_EQ(test, kfence_num_objects, want);
-	KUNIT_EXPECT_EQ(test, __kfence_pool_size, (want + 1) * 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, __kfence_pool_span.size, (want + 1) * 2 * PAGE_SIZE);
 	/* The last slot is usable and its guard page ends the pool. */
 	KUNIT_EXPECT_EQ(test, kfence_object_page(want - 1) + 2 * PAGE_SIZE,
-			(unsigned long)__kfence_pool + __kfence_pool_size);
+			(unsigned long)__kfence_pool + __kfence_pool_span.size);
 	/*
 	 * What the pool really is: exactly @want one-object slab pages, on
 	 * the object pages, each with its own slot.
 	 */
-	for (i = 0; i < __kfence_pool_size / PAGE_SIZE; i++) {
+	for (i = 0; i < __kfence_pool_span.size / PAGE_SIZE; i++) {
 		unsigned long page = (unsigned long)__kfence_pool + i * PAGE_SIZE;
 		struct folio *folio = page_folio(virt_to_page((void *)page));
 
@@ -487,7 +488,7 @@ static void test_num_objects_sizes_pool(struct kunit *test)
 
 static void test_is_kfence_address(struct kunit *test)
 {
-	char *end = __kfence_pool + __kfence_pool_size;
+	char *end = __kfence_pool + __kfence_pool_span.size;
 	void *p = kmalloc(8, GFP_KERNEL);
 
 	KUNIT_EXPECT_FALSE(test, is_kfence_address(NULL));
@@ -1565,6 +1566,38 @@ static void test_report_corruption_each_side(struct kunit *test)
 	kct_expect_report_has(test, want);
 }
 
+/*
+ * is_kfence_address() reads the pool's start and size from one aligned pair,
+ * as two loads ordered neither against each other nor against the pool's
+ * publication. The pair must hold the live pool, and every mix of old and
+ * new words a racing reader can see must be safe: above all the size seen
+ * before the start, which must not make the lowest addresses KFENCE's.
+ */
+static void test_pool_span(struct kunit *test)
+{
+	char *start = READ_ONCE(__kfence_pool_span.start);
+	unsigned long size = READ_ONCE(__kfence_pool_span.size);
+
+	KUNIT_EXPECT_PTR_EQ(test, start, __kfence_pool);
+	KUNIT_EXPECT_EQ(test, size, KFENCE_POOL_SIZE);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)&__kfence_pool_span,
+					   2 * sizeof(unsigned long)));
+
+	/* Neither word published yet, or only the start. */
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(NULL, 0, NULL));
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(start, 0, start));
+	/* Only the size. */
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(NULL, size, NULL));
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(NULL, size, ZERO_SIZE_PTR));
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(NULL, size, (void *)(size - 1)));
+	/* Both. */
+	KUNIT_EXPECT_TRUE(test, kfence_span_contains(start, size, start));
+	KUNIT_EXPECT_TRUE(test, kfence_span_contains(start, size, start + size - 1));
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(start, size, start + size));
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(start, size, start - 1));
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(start, size, NULL));
+}
+
 static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_enable_late),
 	KUNIT_CASE(test_pool_setup_failure),
@@ -1609,6 +1642,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_fault_injected_object),
 	KUNIT_CASE(test_param_interval_reads_zero_when_off),
 	KUNIT_CASE(test_report_corruption_each_side),
+	KUNIT_CASE(test_pool_span),
 	{},
 };
 

@@ -26,8 +26,8 @@
 
 char *__kfence_pool __read_mostly;
 EXPORT_SYMBOL(__kfence_pool);
-unsigned long __kfence_pool_size __read_mostly;
-EXPORT_SYMBOL(__kfence_pool_size);
+struct kfence_pool_span __kfence_pool_span __read_mostly;
+EXPORT_SYMBOL(__kfence_pool_span);
 
 unsigned long kfence_num_objects __ro_after_init = CONFIG_KFENCE_NUM_OBJECTS;
 EXPORT_SYMBOL_GPL(kfence_num_objects);
@@ -168,9 +168,31 @@ static void kfence_reset_pool_pages(unsigned long protected)
 }
 
 /*
+ * Make a set-up pool visible, before any slot can be allocated.
+ *
+ * The metadata goes first, for code that looks at the pool without
+ * allocating from it: kfence_slots_acquire() pairs with the release.
+ *
+ * Then the span that is_kfence_address() reads. Plain stores suffice: that
+ * check is safe with any mix of old and new words (kfence_span_contains()),
+ * and whoever holds a KFENCE object, to free it or to ask about it, got it
+ * from a slot that kfence_slots_open() queues after this under
+ * kfence_slots_lock: the lock orders these stores before the slot is
+ * taken, and the object's hand-over to its user carries them along.
+ */
+static void kfence_publish_pool(struct kfence_metadata *meta)
+{
+	/* Pairs with kfence_slots_acquire(). */
+	smp_store_release(&kfence_slots, meta);
+	WRITE_ONCE(__kfence_pool_span.start, __kfence_pool);
+	WRITE_ONCE(__kfence_pool_span.size, KFENCE_POOL_SIZE);
+}
+
+/*
  * Turn the pool into guarded slots: object pages become one-object slabs (so
  * that virt_to_slab(), obj_to_index() and memcg work on KFENCE objects), and
- * every page starts protected. Publishes the pool on success.
+ * every page starts protected. Publishes the pool, then opens it to
+ * allocation, on success; a failure leaves it unpublished.
  */
 static bool kfence_setup_pool(struct kfence_metadata *meta)
 {
@@ -199,11 +221,8 @@ static bool kfence_setup_pool(struct kfence_metadata *meta)
 
 	kfence_covered_init(meta + kfence_num_objects);
 	kfence_slots_init(meta);
-
-	/* Pairs with kfence_slots_acquire(): the metadata is seen initialised. */
-	smp_store_release(&kfence_slots, meta);
-	/* Whoever sees a non-zero pool size sees kfence_slots set. */
-	smp_store_release(&__kfence_pool_size, KFENCE_POOL_SIZE);
+	kfence_publish_pool(meta);
+	kfence_slots_open();
 	return true;
 }
 
