@@ -1598,6 +1598,46 @@ static void test_pool_span(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kfence_span_contains(start, size, NULL));
 }
 
+/* kfence/objects' own show, with the private copy the file's open gives it. */
+static struct kfence_slot_copy kct_slot_copy;
+
+static int kct_objects_show(struct seq_file *m, void *v)
+{
+	m->private = &kct_slot_copy;
+	return kfence_objects_show(m, v);
+}
+
+/*
+ * kfence/objects prints a copy of each slot taken under its lock, the cache's
+ * name included, and a cache destroyed since shows as such.
+ */
+static void test_debugfs_objects_copy(struct kunit *test)
+{
+	struct kmem_cache *c = kmem_cache_create("kct-objects", 48, 0, SLAB_NO_MERGE, NULL);
+	struct kfence_metadata *meta;
+	char want[96];
+	char *p, *text;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = kct_cache_alloc(test, c);
+	meta = kfence_meta_of((unsigned long)p);
+	text = kct_render(test, kct_objects_show, meta);
+	snprintf(want, sizeof(want), "kfence-#%ld: 0x%p-0x%p, size=48, cache=kct-objects\n\n",
+		 kfence_meta_index(meta), p, p + 47);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(text, want), "want '%s' in:\n%s", want, text);
+	snprintf(want, sizeof(want), "allocated by task %d on cpu ", current->pid);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, want));
+	KUNIT_EXPECT_NULL(test, strstr(text, "freed by task"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\n---------------------------------\n"));
+
+	kmem_cache_free(c, p);
+	kmem_cache_destroy(c);
+	text = kct_render(test, kct_objects_show, meta);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, ", size=48, cache=<destroyed>\n\n"));
+	snprintf(want, sizeof(want), "\nfreed by task %d on cpu ", current->pid);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, want));
+}
+
 static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_enable_late),
 	KUNIT_CASE(test_pool_setup_failure),
@@ -1643,6 +1683,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_param_interval_reads_zero_when_off),
 	KUNIT_CASE(test_report_corruption_each_side),
 	KUNIT_CASE(test_pool_span),
+	KUNIT_CASE(test_debugfs_objects_copy),
 	{},
 };
 
