@@ -360,6 +360,27 @@ void *kfence_object_start(const void *addr)
 
 /* ===== Cache shutdown and object info ===== */
 
+/*
+ * A zombie outlives its cache, yet kfree() reads the cache from the slab
+ * before KFENCE sees the object. Point the slab at the kmalloc cache of its
+ * size, which is never destroyed, so that a late kfree() reaches KFENCE and
+ * is reported without reading the destroyed cache. The memory cgroup charge
+ * goes now, while the cache that sized it is still there.
+ */
+static void kfence_orphan_zombie(struct kfence_metadata *meta, struct kmem_cache *s)
+{
+	struct slab *slab = virt_to_slab((void *)meta->addr);
+
+#ifdef CONFIG_MEMCG
+	if (meta->obj_exts.objcg) {
+		void *obj = (void *)meta->addr;
+
+		__memcg_slab_free_hook(s, slab, &obj, 1, slab_obj_exts(slab));
+	}
+#endif
+	slab->slab_cache = kmalloc_slab(meta->size, NULL, GFP_KERNEL, 0);
+}
+
 void kfence_shutdown_cache(struct kmem_cache *s)
 {
 	struct kfence_metadata *meta_array = kfence_slots_acquire();
@@ -377,8 +398,11 @@ void kfence_shutdown_cache(struct kmem_cache *s)
 		/* kmem_cache_destroy() waited for RCU; a late one is waited for here. */
 		if (READ_ONCE(meta->state) == KFENCE_OBJECT_RCU_FREEING)
 			rcu_barrier();
-		if (READ_ONCE(meta->state) == KFENCE_OBJECT_ALLOCATED)
+		/* Zombie slots are never reused: nothing else writes its slab now. */
+		if (READ_ONCE(meta->state) == KFENCE_OBJECT_ALLOCATED) {
 			kfence_free_object((void *)meta->addr, meta, true);
+			kfence_orphan_zombie(meta, s);
+		}
 
 		raw_spin_lock_irqsave(&meta->slot_lock, flags);
 		if (meta->cache == s) {

@@ -18,6 +18,7 @@
 #include <linux/kthread.h>
 #include <linux/moduleparam.h>
 #include <linux/panic.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sprintf.h>
@@ -28,6 +29,7 @@
 
 #include <asm/kfence.h>
 #include <asm/sections.h>
+#include <asm/tlbflush.h>
 
 #include "kfence.h"
 
@@ -37,6 +39,7 @@
 static struct {
 	spinlock_t lock;	/* serialises the console probe and the tests */
 	bool in_report;
+	bool capture_all;	/* keep every record, not only reports */
 	int reports;
 	size_t len;
 	char text[8192];
@@ -74,7 +77,7 @@ static void kct_probe_console(void *ignore, const char *buf, size_t len)
 	} else if (kct_log.in_report && strnstr(buf, "=====", len)) {
 		kct_log.in_report = false;
 	}
-	if (kct_log.in_report) {
+	if (kct_log.in_report || kct_log.capture_all) {
 		len = min(len, sizeof(kct_log.text) - 1 - kct_log.len);
 		memcpy(kct_log.text + kct_log.len, buf, len);
 		kct_log.len += len;
@@ -93,6 +96,16 @@ static void kct_log_reset(void)
 	kct_log.reports = 0;
 	kct_log.len = 0;
 	kct_log.text[0] = '\0';
+	spin_unlock_irqrestore(&kct_log.lock, flags);
+}
+
+/* Keep every console record from now on (true) or reports only (false). */
+static void kct_log_capture_all(bool all)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&kct_log.lock, flags);
+	kct_log.capture_all = all;
 	spin_unlock_irqrestore(&kct_log.lock, flags);
 }
 
@@ -780,8 +793,29 @@ static void test_skip_incompatible(struct kunit *test)
 	KUNIT_EXPECT_GT(test, kct_counter(KFENCE_STAT_SKIP_INCOMPAT), incompat);
 	KUNIT_EXPECT_TRUE(test, kct_sampled_within(NULL, GFP_KERNEL, 20000));
 
+	/*
+	 * The pool is not DMA-able: neither a DMA cache (never armed, so not
+	 * counted) nor a DMA zone request to a normal cache (counted).
+	 */
+	if (IS_ENABLED(CONFIG_ZONE_DMA)) {
+		struct kmem_cache *dma = kmem_cache_create("kct-skip-dma", 32, 0,
+							   SLAB_CACHE_DMA | SLAB_NO_MERGE, NULL);
+
+		KUNIT_ASSERT_NOT_NULL(test, dma);
+		KUNIT_EXPECT_FALSE(test, kct_sampled_within(NULL, GFP_KERNEL | GFP_DMA, 500));
+		KUNIT_EXPECT_FALSE(test, kct_sampled_within(dma, GFP_KERNEL, 500));
+		kmem_cache_destroy(dma);
+
+		incompat = kct_counter(KFENCE_STAT_SKIP_INCOMPAT);
+		KUNIT_EXPECT_FALSE(test, kct_sampled_within(c, GFP_KERNEL | GFP_DMA, 500));
+		KUNIT_EXPECT_GT(test, kct_counter(KFENCE_STAT_SKIP_INCOMPAT), incompat);
+	}
+
+	/* Not counted: the cache was switched off on purpose. */
+	incompat = kct_counter(KFENCE_STAT_SKIP_INCOMPAT);
 	c->flags |= SLAB_SKIP_KFENCE;
 	KUNIT_EXPECT_FALSE(test, kct_sampled_within(c, GFP_KERNEL, 500));
+	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_STAT_SKIP_INCOMPAT), incompat);
 	c->flags &= ~SLAB_SKIP_KFENCE;
 	KUNIT_EXPECT_TRUE(test, kct_sampled_within(c, GFP_KERNEL, 20000));
 	kmem_cache_destroy(c);
@@ -1158,6 +1192,250 @@ static void test_no_report_when_clean(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
 }
 
+/* ===== Slab integration ===== */
+
+/*
+ * SLAB_TYPESAFE_BY_RCU: readers may still look at a freed object until the
+ * grace period ends, but a second free inside it is a double free like any
+ * other, and the slot is released once, when the grace period ends.
+ */
+static void test_rcu_double_free_in_grace_period(struct kunit *test)
+{
+	struct kmem_cache *c = kmem_cache_create("kct-rcu-double", 32, 0,
+						 SLAB_TYPESAFE_BY_RCU | SLAB_NO_MERGE, NULL);
+	struct kfence_metadata *meta;
+	char *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = kct_cache_alloc(test, c);
+	meta = kfence_meta_of((unsigned long)p);
+	WRITE_ONCE(p[1], 0x5a);
+
+	/* The grace period cannot end while this reader holds it open. */
+	rcu_read_lock();
+	kmem_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(meta->state), KFENCE_OBJECT_RCU_FREEING);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(p[1]), 0x5a);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+	kmem_cache_free(c, p);
+	rcu_read_unlock();
+	kct_expect_common(test, "BUG: KFENCE: invalid free", test_rcu_double_free_in_grace_period);
+
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, READ_ONCE(meta->state), KFENCE_OBJECT_FREED);
+	/* After the grace period the object is gone. */
+	READ_ONCE(p[1]);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 2);
+	/* Released once: a second release would count the slot free twice. */
+	kct_expect_allocated_consistent(test);
+	kmem_cache_destroy(c);
+}
+
+/*
+ * Destroying a SLAB_TYPESAFE_BY_RCU cache while a free of one of its KFENCE
+ * objects waits for its grace period: the free completes as a free (the
+ * object is not leaked, so not a zombie), and the slot forgets the cache.
+ */
+static void test_cache_destroy_rcu_pending(struct kunit *test)
+{
+	struct kmem_cache *c = kmem_cache_create("kct-rcu-destroy", 32, 0,
+						 SLAB_TYPESAFE_BY_RCU | SLAB_NO_MERGE, NULL);
+	long zombies = kct_counter(KFENCE_STAT_ZOMBIES);
+	struct kfence_metadata *meta;
+	char *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = kct_cache_alloc(test, c);
+	meta = kfence_meta_of((unsigned long)p);
+	kmem_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(meta->state), KFENCE_OBJECT_RCU_FREEING);
+	kmem_cache_destroy(c);
+
+	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_STAT_ZOMBIES), zombies);
+	KUNIT_EXPECT_NE(test, READ_ONCE(meta->state), KFENCE_OBJECT_RCU_FREEING);
+	KUNIT_EXPECT_PTR_NE(test, READ_ONCE(meta->cache), c);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+	kct_expect_allocated_consistent(test);
+}
+
+/*
+ * An object leaked past kmem_cache_destroy() is a zombie: writing to it is
+ * reported as a use-after-free, freeing it as an invalid free, and neither
+ * gives its slot back.
+ */
+static void test_zombie_write_and_free(struct kunit *test)
+{
+	struct kmem_cache *c = kmem_cache_create("kct-zombie-free", 32, 0, SLAB_NO_MERGE, NULL);
+	long zombies = kct_counter(KFENCE_STAT_ZOMBIES);
+	struct kfence_metadata *meta;
+	char *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = kct_cache_alloc(test, c);
+	meta = kfence_meta_of((unsigned long)p);
+	kmem_cache_destroy(c);
+	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_STAT_ZOMBIES), zombies + 1);
+	/* kfree() reads the slab's cache: it must not be the destroyed one. */
+	KUNIT_EXPECT_PTR_NE(test, virt_to_slab(p)->slab_cache, c);
+	KUNIT_EXPECT_NOT_NULL(test, virt_to_slab(p)->slab_cache);
+
+	kct_log_reset();
+	kfree(p);
+	kct_expect_common(test, "BUG: KFENCE: invalid free", test_zombie_write_and_free);
+	kct_expect_report_has(test, "cache=<destroyed>");
+	KUNIT_EXPECT_EQ(test, READ_ONCE(meta->state), KFENCE_OBJECT_FREED);
+	KUNIT_EXPECT_TRUE(test, list_empty(&meta->list));
+
+	kct_log_reset();
+	WRITE_ONCE(p[2], 1);
+	kct_expect_common(test, "BUG: KFENCE: use-after-free write", test_zombie_write_and_free);
+	KUNIT_EXPECT_TRUE(test, list_empty(&meta->list));
+	KUNIT_EXPECT_EQ(test, kct_counter(KFENCE_STAT_ZOMBIES), zombies + 1);
+}
+
+/*
+ * kfree_bulk() and kmem_cache_free_bulk() with KFENCE objects among slab
+ * ones: each KFENCE object is freed by KFENCE, with its redzone checked.
+ */
+static void test_free_bulk_mixed(struct kunit *test)
+{
+	struct kmem_cache *c = kmem_cache_create("kct-bulk", 48, 0, SLAB_NO_MERGE, NULL);
+	struct kfence_metadata *k1, *k3;
+	void *objs[5];
+	char *k;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	k = kct_alloc(test, 40, KCT_LEFT);
+	objs[0] = kmalloc(40, GFP_KERNEL);
+	objs[1] = k;
+	objs[2] = kmalloc(40, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs[0]);
+	KUNIT_ASSERT_NOT_NULL(test, objs[2]);
+	WRITE_ONCE(k[41], 0x11);	/* inside the redzone: found when freed */
+	kct_log_reset();
+	kfree_bulk(3, objs);
+	kct_expect_common(test, "BUG: KFENCE: memory corruption", test_free_bulk_mixed);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(kfence_meta_of((unsigned long)k)->state),
+			KFENCE_OBJECT_FREED);
+
+	objs[0] = kmem_cache_alloc(c, GFP_KERNEL);
+	objs[1] = kct_cache_alloc(test, c);
+	objs[2] = kmem_cache_alloc(c, GFP_KERNEL);
+	objs[3] = kct_cache_alloc(test, c);
+	objs[4] = kmem_cache_alloc(c, GFP_KERNEL);
+	k1 = kfence_meta_of((unsigned long)objs[1]);
+	k3 = kfence_meta_of((unsigned long)objs[3]);
+	kmem_cache_free_bulk(c, 5, objs);	/* clears objs[] as it goes */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(k1->state), KFENCE_OBJECT_FREED);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(k3->state), KFENCE_OBJECT_FREED);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 1);
+	kmem_cache_destroy(c);
+	kct_expect_allocated_consistent(test);
+}
+
+/*
+ * A cache with SLUB's debugging on (red zones, poisoning, owner tracking):
+ * KFENCE still samples it, its objects bypass SLUB's checks both ways, and
+ * a bug in one is KFENCE's report, not a SLUB one (which would taint).
+ */
+static void test_slub_debug_cache(struct kunit *test)
+{
+	struct kmem_cache *c = kmem_cache_create("kct-slub-debug", 32, 0,
+						 SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER |
+						 SLAB_NO_MERGE, NULL);
+	bool tainted = test_taint(TAINT_BAD_PAGE);
+	char *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = kct_cache_alloc(test, c);
+	memset(p, 0x3c, 32);
+	kmem_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+	if (!tainted)
+		KUNIT_EXPECT_FALSE(test, test_taint(TAINT_BAD_PAGE));
+
+	p = kct_cache_alloc(test, c);
+	kmem_cache_free(c, p);
+	READ_ONCE(p[3]);
+	kct_expect_common(test, "BUG: KFENCE: use-after-free read", test_slub_debug_cache);
+	kmem_cache_destroy(c);
+}
+
+/*
+ * __GFP_ACCOUNT allocations are sampled like any other, from the kmalloc-cg
+ * caches, and the memory cgroup hooks find their per-object data in the
+ * slot's metadata.
+ */
+static void test_gfp_account(struct kunit *test)
+{
+	unsigned long timeout = jiffies + msecs_to_jiffies(20000);
+	struct kfence_metadata *meta;
+	char *p = NULL;
+
+	while (time_before(jiffies, timeout)) {
+		p = kmalloc(48, GFP_KERNEL_ACCOUNT);
+		if (is_kfence_address(p))
+			break;
+		kfree(p);
+		p = NULL;
+		cond_resched();
+	}
+	KUNIT_ASSERT_NOT_NULL_MSG(test, p, "no KFENCE object for GFP_KERNEL_ACCOUNT");
+	meta = kfence_meta_of((unsigned long)p);
+	KUNIT_EXPECT_PTR_EQ(test, meta->cache, virt_to_slab(p)->slab_cache);
+#ifdef CONFIG_MEMCG
+	KUNIT_EXPECT_TRUE(test, str_has_prefix(meta->cache->name, "kmalloc-cg-"));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)slab_obj_exts(virt_to_slab(p)), (void *)&meta->obj_exts);
+#endif
+	memset(p, 0x77, 48);
+	kfree(p);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(meta->state), KFENCE_OBJECT_FREED);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+}
+
+/*
+ * kmem_dump_obj() (mem_dump_obj() for slab memory) on a KFENCE object: the
+ * object's start, the offset into it, its cache and both stacks.
+ */
+static void test_mem_dump_obj(struct kunit *test)
+{
+	char *p = kct_alloc(test, 32, KCT_ANY);
+	struct kmem_obj_info kp = { };
+	char want[96];
+
+	KUNIT_EXPECT_TRUE(test, __kfence_obj_info(&kp, p + 5, virt_to_slab(p)));
+	KUNIT_EXPECT_PTR_EQ(test, kp.kp_ptr, (void *)(p + 5));
+	KUNIT_EXPECT_PTR_EQ(test, kp.kp_objp, (void *)p);
+	KUNIT_EXPECT_EQ(test, kp.kp_data_offset, 0UL);
+	KUNIT_EXPECT_PTR_EQ(test, kp.kp_slab_cache, virt_to_slab(p)->slab_cache);
+	KUNIT_EXPECT_PTR_EQ(test, kp.kp_ret, kp.kp_stack[0]);
+	/* The allocation site, not an allocator frame. */
+	snprintf(want, sizeof(want), "%ps", kp.kp_ret);
+	KUNIT_EXPECT_TRUE_MSG(test, !strcmp(want, "kct_alloc") || !strcmp(want, __func__),
+			      "allocated at %s", want);
+	KUNIT_EXPECT_NULL(test, kp.kp_free_stack[0]);
+
+	kct_log_capture_all(true);
+	KUNIT_EXPECT_TRUE(test, kmem_dump_obj(p + 5));
+	kct_log_capture_all(false);
+	snprintf(want, sizeof(want), " (kfence) start %016lx pointer offset 5 size ",
+		 (unsigned long)p);	/* as %px prints it */
+	kct_expect_report_has(test, want);
+
+	kfree(p);
+	memset(&kp, 0, sizeof(kp));
+	KUNIT_EXPECT_TRUE(test, __kfence_obj_info(&kp, p, virt_to_slab(p)));
+	snprintf(want, sizeof(want), "%ps", kp.kp_free_stack[0]);
+	KUNIT_EXPECT_STREQ(test, want, __func__);
+
+	kct_log_reset();
+	kct_log_capture_all(true);
+	KUNIT_EXPECT_TRUE(test, kmem_dump_obj(p));
+	kct_log_capture_all(false);
+	kct_expect_report_has(test, " Free path:");
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+}
+
 /* ===== Races ===== */
 
 static void test_uaf_racing_reuse(struct kunit *test)
@@ -1241,6 +1519,74 @@ static void test_fault_injected_object(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(q[5]), 1);
 	kfree(q);
 	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+}
+
+/*
+ * A reader on another CPU keeps loading from an object while its owner frees
+ * it: the free re-protects the page while the reader runs, and the reader's
+ * fault races the free for the slot. Exactly one report, a use-after-free
+ * read in the reader, and the reader carries on.
+ */
+/* arm64 broadcasts its TLB invalidation: nothing to do there. */
+static void kct_flush_local_tlb(unsigned long addr)
+{
+#ifdef CONFIG_X86
+	flush_tlb_one_kernel(addr);
+#endif
+}
+
+struct kct_reader {
+	char *p;
+	struct completion started;
+	unsigned long reads;
+};
+
+static int kct_reader_fn(void *arg)
+{
+	struct kct_reader *r = arg;
+
+	complete(&r->started);
+	while (!kthread_should_stop()) {
+		READ_ONCE(r->p[7]);
+		r->reads++;
+		if (r->reads % 1024)
+			continue;
+		cond_resched();
+		/*
+		 * x86 protects a page flushing only the local TLB: this CPU may
+		 * read through a stale entry until something flushes it, which
+		 * in a running system comes soon. Make it come now.
+		 */
+		kct_flush_local_tlb((unsigned long)r->p);
+	}
+	return 0;
+}
+
+static void test_fault_racing_free(struct kunit *test)
+{
+	struct kct_reader r = { .p = kct_alloc(test, 32, KCT_ANY) };
+	struct task_struct *t;
+	unsigned long reads;
+	int cpu;
+
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	if (cpu >= nr_cpu_ids)
+		kunit_skip(test, "needs a second CPU");
+	init_completion(&r.started);
+	t = kthread_create(kct_reader_fn, &r, "kct-reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	wait_for_completion(&r.started);
+	kfree(r.p);
+	msleep(50);
+	reads = READ_ONCE(r.reads);
+	msleep(20);
+	/* Still reading: the fault did not leave the reader stuck. */
+	KUNIT_EXPECT_GT(test, READ_ONCE(r.reads), reads);
+	kthread_stop(t);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 1);
+	kct_expect_report_has(test, "BUG: KFENCE: use-after-free read in kct_reader_fn+");
 }
 
 /* ===== Internal errors ===== */
@@ -1663,6 +2009,14 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_cache_destroy_zombie),
 	KUNIT_CASE(test_zombie_slot_not_reused),
 	KUNIT_CASE(test_skip_incompatible),
+	KUNIT_CASE(test_rcu_double_free_in_grace_period),
+	KUNIT_CASE(test_cache_destroy_rcu_pending),
+	KUNIT_CASE(test_zombie_write_and_free),
+	KUNIT_CASE(test_free_bulk_mixed),
+	KUNIT_CASE(test_slub_debug_cache),
+	KUNIT_CASE(test_gfp_account),
+	KUNIT_CASE(test_mem_dump_obj),
+	KUNIT_CASE(test_fault_racing_free),
 	KUNIT_CASE(test_many_cpus_gate_flips),
 	KUNIT_CASE(test_report_oob_fields),
 	KUNIT_CASE(test_report_left_oob_write),

@@ -54,7 +54,7 @@ static const char *const kfence_allocator_funcs[] = {
 	"__kmalloc_cache_noprof", "__kmalloc_cache_node_noprof",
 	"__kmalloc_node_track_caller_noprof", "__kvmalloc_node_noprof",
 	"krealloc_noprof", "kvrealloc_noprof", "slab_alloc_node", "slab_free",
-	"__slab_alloc_node", "__slab_alloc", "___slab_alloc",
+	"__slab_alloc_node", "__slab_alloc", "___slab_alloc", "__slab_alloc_sampled",
 };
 
 static bool kfence_frame_is_internal(unsigned long ip)
