@@ -9,7 +9,7 @@ export KS_WORK ?= /var/tmp/kmemsafe
 H := tools/testing/kmemsafe
 BENCH_ARCHES ?= arm64
 
-.PHONY: help tree test selftest run bench series checkpatch clean
+.PHONY: help tree test selftest titles run bench series checkpatch clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -22,6 +22,9 @@ test: ## harness self-tests, then every scenario: build with LLVM, KUnit under Q
 
 selftest: ## the harness's own tests only (seconds, no kernel)
 	@$(H)/selftests/run.sh
+
+titles: ## build upstream's KFENCE, run its kfence suite: the syzkaller titles make test holds ours to
+	@$(H)/bin/titles.sh $(CONFIGS)
 
 run: ## boot a production-style arm64 kernel, provoke heap bugs, print decoded KFENCE reports
 	@$(H)/bin/run.sh

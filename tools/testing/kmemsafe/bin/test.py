@@ -14,12 +14,20 @@ the kinds of kernel splat it may print. A scenario passes only when:
   - the cases that ran are exactly the expected ones, with the expected
     results: a dropped, added, failed or newly skipped case fails the run;
   - the raw console shows no BUG:, WARNING:, Oops, lockdep splat or panic
-    outside a case that expects that kind (boot and suite set-up included).
+    outside a case that expects that kind (boot and suite set-up included);
+  - the reports have the titles syzkaller would give them (lib/syztitle.py):
+    in a scenario with 'titles: FILE', every case of an upstream suite that
+    FILE covers printed reports with the same titles, in the same order, as
+    upstream's KFENCE printed for it (configs/titles/FILE, made by
+    bin/titles.sh); and in our own suites (OWN_SUITES), every KFENCE
+    report's title names the case's own function or a helper of the suite.
 
 Run through bin/test.sh, which assembles the tree and exports KS_TREE,
 KS_BUILD, KS_JOBS and KS_MAKE_OPTS_LINES. Also read: KS_KUNIT (the kunit.py to run;
-the harness self-tests use a stand-in) and KS_SCENARIOS (the directory of
-scenarios). Exit status: 0 only when every scenario passed, 2 on a bad
+the harness self-tests use a stand-in), KS_SCENARIOS (the directory of
+scenarios), KS_TITLES (the directory of title references, default
+configs/titles) and KS_SOURCE (the source tree our suites are read from,
+default this repository). Exit status: 0 only when every scenario passed, 2 on a bad
 scenario file.
 """
 import json
@@ -30,7 +38,18 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HARNESS = os.path.dirname(HERE)
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(HARNESS)))
+sys.path.insert(0, os.path.join(HARNESS, "lib"))
+import syztitle  # noqa: E402
+
 RESULTS = ("pass", "skip")
+# A title reference's line for a case that printed no report.
+NO_REPORT = "-"
+# Our own suites, which no upstream run can give titles for: the source file
+# of each and the prefix of its helpers. A KFENCE report printed in one of
+# their cases must name, in its syzkaller title, the function that made the
+# bad access: the case's own function or one of these helpers.
+OWN_SUITES = {"kfence_core": ("mm/kfence/kfence_core_test.c", "kct_")}
 
 # Kinds of splat, tried in order: the first pattern that matches names the kind.
 SPLATS = [
@@ -73,23 +92,54 @@ def read_keyed(path):
     return out
 
 
-def load_scenario(sdir, name):
+def load_scenario(sdir, name, reference=True):
     path = os.path.join(sdir, name)
     if not os.path.isfile(path):
         known = " ".join(sorted(f for f in os.listdir(sdir) if "." not in f and f != "CFLIST"))
         raise Bad(f"no scenario '{name}' in {sdir} (known: {known})")
     sc = read_keyed(path)
-    unknown = set(sc) - {"arch", "kernel", "boot", "filter", "timeout"}
+    unknown = set(sc) - {"arch", "kernel", "boot", "filter", "timeout", "titles"}
     if unknown or "arch" not in sc or "kernel" not in sc:
-        raise Bad(f"{path}: needs 'arch' and 'kernel', may have 'boot', 'filter', 'timeout'"
-                  + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else ""))
+        raise Bad(f"{path}: needs 'arch' and 'kernel', may have 'boot', 'filter', 'timeout', "
+                  "'titles'" + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else ""))
     flt = sc.get("filter", "")
     # kunit.filter_glob is one glob: a comma would be part of the pattern.
     if "," in flt or " " in flt:
         raise Bad(f"{path}: filter '{flt}' is not one glob (kunit.filter_glob takes exactly one)")
     sc["name"] = name
     sc["expect"] = load_expect(path + ".expect")
+    if sc.get("titles") and reference:
+        tdir = os.environ.get("KS_TITLES") or os.path.join(HARNESS, "configs/titles")
+        sc["titles_path"] = os.path.join(tdir, sc["titles"])
+        sc["titles_ref"] = load_titles(sc["titles_path"])
     return sc
+
+
+def load_titles(path):
+    """A title reference: suite.case -> [titles], in order ([] for NO_REPORT)."""
+    ref = {}
+    try:
+        f = open(path)
+    except OSError as e:
+        raise Bad(f"title reference: {e} (make titles writes it)")
+    with f:
+        for n, raw in enumerate(f, 1):
+            line = raw.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            case, tab, title = line.partition("\t")
+            if not tab or "." not in case or not title:
+                raise Bad(f"{path}:{n}: expected 'suite.case<TAB>title' or "
+                          f"'suite.case<TAB>{NO_REPORT}'")
+            titles = ref.setdefault(case, [])
+            if title == NO_REPORT:
+                if titles:
+                    raise Bad(f"{path}:{n}: {case} has reports and '{NO_REPORT}'")
+            else:
+                titles.append(title)
+    if not ref:
+        raise Bad(f"{path}: no case")
+    return ref
 
 
 def load_expect(path):
@@ -139,37 +189,122 @@ def results_from_json(path):
     return got
 
 
-def splats_from_log(path):
-    """suite.case (or None for outside any case) -> [(kind, line)]."""
-    found = {}
+def read_console(path):
+    """The console's lines, as text (universal newlines, so no \\r)."""
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
+def case_owners(lines):
+    """The test case each console line belongs to: 'suite.case', or None for
+    boot, a suite's set-up and exit, and after the last suite. A line
+    belongs to the case whose result line ('    ok N case') comes next in
+    its suite, the result line included."""
+    owner = [None] * len(lines)
     suite = None
     pending = []
     case_re = re.compile(r"^ {4}(?:not )?ok \d+ (\S+)")
-    with open(path, errors="replace") as f:
-        for raw in f:
-            line = PREFIX.sub("", raw.rstrip("\r\n"))
-            # Another CPU's splat can land on a KTAP line: look at every line.
-            for kind, pat in SPLATS:
-                if pat.search(line):
-                    pending.append((kind, line.strip()))
-                    break
-            m = re.match(r"^ {4}# Subtest: (\S+)", line)
-            if m:
-                found.setdefault(None, []).extend(pending)
-                suite, pending = m.group(1), []
-                continue
-            m = case_re.match(line)
-            if m and suite:
-                if pending:
-                    found.setdefault(f"{suite}.{m.group(1)}", []).extend(pending)
-                pending = []
-                continue
-            if re.match(r"^(?:not )?ok \d+ \S+", line) and suite:
-                found.setdefault(None, []).extend(pending)	# suite exit
-                suite, pending = None, []
-    if pending:
-        found.setdefault(None, []).extend(pending)
+    for i, raw in enumerate(lines):
+        line = PREFIX.sub("", raw)
+        pending.append(i)
+        m = re.match(r"^ {4}# Subtest: (\S+)", line)
+        if m:
+            suite, pending = m.group(1), []	# what came before: no case
+            continue
+        m = case_re.match(line)
+        if m and suite:
+            for j in pending:
+                owner[j] = f"{suite}.{m.group(1)}"
+            pending = []
+            continue
+        if re.match(r"^(?:not )?ok \d+ \S+", line) and suite:
+            suite, pending = None, []	# suite exit
+    return owner
+
+
+def splats_from_log(text, owner=None):
+    """suite.case (or None for outside any case) -> [(kind, line)]."""
+    lines = text.split("\n")
+    owner = owner or case_owners(lines)
+    found = {}
+    for i, raw in enumerate(lines):
+        line = PREFIX.sub("", raw)
+        # Another CPU's splat can land on a KTAP line: look at every line.
+        for kind, pat in SPLATS:
+            if pat.search(line):
+                found.setdefault(owner[i], []).append((kind, line.strip()))
+                break
     return found
+
+
+def titles_from_log(text, owner=None):
+    """suite.case (or None) -> [syzkaller report], in the order printed; a
+    report belongs to the case its first line belongs to."""
+    owner = owner or case_owners(text.split("\n"))
+    found = {}
+    for rep in syztitle.parse_all(text):
+        found.setdefault(owner[rep.line], []).append(rep)
+    return found
+
+
+def check_titles(sc, got, reports):
+    """Reasons to fail from the reports' syzkaller titles."""
+    bad = []
+    ref = sc.get("titles_ref", {})
+    where = sc.get("titles_path", "")
+    if where.startswith(HARNESS + os.sep):
+        where = os.path.relpath(where, HARNESS)
+    suites = {c.split(".")[0] for c in ref}
+    for case, want in ref.items():
+        if case not in got:
+            continue	# did not run: said already
+        have = [r.title for r in reports.get(case, [])]
+        if have == want:
+            continue
+        rows = []
+        for i in range(max(len(want), len(have))):
+            up = repr(want[i]) if i < len(want) else "(no report)"
+            us = repr(have[i]) if i < len(have) else "(no report)"
+            mark = "" if up == us else "   <-- differs"
+            rows.append(f"      report {i + 1}: upstream {up}, ours {us}{mark}")
+        bad.append(f"{case}: syzkaller titles differ from upstream's ({where}):\n"
+                   + "\n".join(rows))
+    for case in sorted(c for c in reports if c and c.split(".")[0] in suites and c not in ref):
+        titles = ", ".join(repr(r.title) for r in reports[case])
+        bad.append(f"{case}: printed {titles}, but {where} has no such case")
+    for case, reps in sorted((c, r) for c, r in reports.items() if c):
+        suite, _, name = case.partition(".")
+        if suite not in OWN_SUITES:
+            continue
+        source, helper = OWN_SUITES[suite]
+        own = name.split("-")[0]	# a parameterised case: its function
+        for rep in reps:
+            if not rep.title.startswith("KFENCE: "):
+                continue	# not a KFENCE report: the splat check judges it
+            if rep.frame == own or rep.frame.startswith(helper) and \
+                    rep.frame in helpers_of(source, helper):
+                continue
+            bad.append(f"{case}: syzkaller title {rep.title!r} names {rep.frame}, which is "
+                       f"neither {own} nor a {helper}* helper of {source}: the report "
+                       "blames the wrong function")
+    return bad
+
+
+_helpers = {}
+
+
+def helpers_of(source, prefix):
+    """The functions named PREFIX* that SOURCE defines (C, kernel style)."""
+    path = os.path.join(os.environ.get("KS_SOURCE") or REPO, source)
+    if path not in _helpers:
+        try:
+            with open(path) as f:
+                text = f.read()
+        except OSError:
+            text = ""
+        _helpers[path] = set(re.findall(r"(?m)^[a-z][^;(]*\b(" + re.escape(prefix) + r"\w*)\(",
+                                        text))
+    return _helpers[path]
 
 
 def judge(sc, json_path, log_path, rc):
@@ -196,9 +331,11 @@ def judge(sc, json_path, log_path, rc):
         c = counts.setdefault(suite, {"pass": 0, "fail": 0, "skip": 0})
         c[st if st in c else "fail"] += 1
     try:
-        splats = splats_from_log(log_path)
+        text = read_console(log_path)
     except OSError as e:
         return bad + [f"no console log ({e})"], counts
+    owner = case_owners(text.split("\n"))
+    splats = splats_from_log(text, owner)
     for case, lines in sorted(splats.items(), key=lambda kv: kv[0] or ""):
         allowed = exp.get(case, (None, set()))[1] if case else set()
         unexpected = [(k, l) for k, l in lines if k not in allowed]
@@ -208,7 +345,44 @@ def judge(sc, json_path, log_path, rc):
             more = f"\n      ... {len(unexpected) - 8} more" if len(unexpected) > 8 else ""
             kinds = ",".join(sorted({k for k, _ in unexpected}))
             bad.append(f"kernel splat ({kinds}) {where}:\n{shown}{more}")
+    bad += check_titles(sc, got, titles_from_log(text, owner))
     return bad, counts
+
+
+def kunit_command(sc, kunit, out, json_path, kunitconfig=None):
+    """kunit.py's command line for scenario sc: 'run' (configure, build,
+    boot) with a kunitconfig, 'exec' (boot again) without."""
+    verb = "run" if kunitconfig else "exec"
+    cmd = [sys.executable, kunit, verb, f"--arch={sc['arch']}", f"--build_dir={out}",
+           f"--timeout={sc.get('timeout', '1200')}", "--qemu_args=-smp 2", f"--json={json_path}"]
+    if kunitconfig:
+        cmd += [f"--kunitconfig={kunitconfig}", f"--jobs={os.environ['KS_JOBS']}"]
+        cmd += [f"--make_options={o}" for o in os.environ["KS_MAKE_OPTS_LINES"].split("\n") if o]
+    cmd += [f"--kernel_args={a}" for a in sc.get("boot", "").split()]
+    if sc.get("filter"):
+        cmd.append(sc["filter"])
+    return cmd
+
+
+def run_kunit(cmd, cwd, log_path, banner):
+    """Run kunit.py in cwd, its output to log_path and its progress to
+    stdout, after the banner. Returns (exit status, whether it booted)."""
+    progress = re.compile(r"^\[..:..:..\] (Building|Starting|Testing complete|=+ |"
+                          r".*(PASSED|FAILED|SKIPPED|CRASHED)|.*ERROR)|error:|Error")
+    print(f"\033[1m==> {banner}; log: {log_path}\033[0m", file=sys.stderr, flush=True)
+    with open(log_path, "w") as log:
+        # kunit.py and QEMU keep the machine lock (fd 9) even if we die.
+        fds = (9,) if os.path.exists("/proc/self/fd/9") else ()
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, errors="replace", pass_fds=fds)
+        booted = False
+        for line in p.stdout:
+            log.write(line)
+            booted |= "Starting KUnit Kernel" in line
+            if progress.search(line):
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        return p.wait(), booted
 
 
 def run_scenario(sc, built):
@@ -224,34 +398,11 @@ def run_scenario(sc, built):
     kunit = os.environ.get("KS_KUNIT") or os.path.join(os.environ["KS_TREE"],
                                                         "tools/testing/kunit/kunit.py")
     # A kernel already built by this run is only booted again.
-    verb = "exec" if kernel in built else "run"
-    cmd = [sys.executable, kunit, verb, f"--arch={sc['arch']}", f"--build_dir={out}",
-           f"--timeout={sc.get('timeout', '1200')}", "--qemu_args=-smp 2", f"--json={json_path}"]
-    if verb == "run":
-        cmd += [f"--kunitconfig={os.path.join(HARNESS, 'configs/kernel', kernel + '.config')}",
-                f"--jobs={os.environ['KS_JOBS']}"]
-        cmd += [f"--make_options={o}" for o in os.environ["KS_MAKE_OPTS_LINES"].split("\n") if o]
-    cmd += [f"--kernel_args={a}" for a in sc.get("boot", "").split()]
-    if sc.get("filter"):
-        cmd.append(sc["filter"])
-    progress = re.compile(r"^\[..:..:..\] (Building|Starting|Testing complete|=+ |"
-                          r".*(PASSED|FAILED|SKIPPED|CRASHED)|.*ERROR)|error:|Error")
-    print(f"\033[1m==> [{sc['name']}] {verb}: {sc['arch']} kernel {kernel}; log: {log_path}\033[0m",
-          file=sys.stderr, flush=True)
-    with open(log_path, "w") as log:
-        # kunit.py and QEMU keep the machine lock (fd 9) even if we die.
-        fds = (9,) if os.path.exists("/proc/self/fd/9") else ()
-        p = subprocess.Popen(cmd, cwd=os.environ["KS_TREE"], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, errors="replace",
-                             pass_fds=fds)
-        booted = False
-        for line in p.stdout:
-            log.write(line)
-            booted |= "Starting KUnit Kernel" in line
-            if progress.search(line):
-                sys.stdout.write(line)
-                sys.stdout.flush()
-        rc = p.wait()
+    kunitconfig = None if kernel in built else \
+        os.path.join(HARNESS, "configs/kernel", kernel + ".config")
+    cmd = kunit_command(sc, kunit, out, json_path, kunitconfig)
+    rc, booted = run_kunit(cmd, os.environ["KS_TREE"], log_path,
+                           f"[{sc['name']}] {cmd[2]}: {sc['arch']} kernel {kernel}")
     if booted:	# built (or built earlier) and booted: the next scenario only boots
         built.add(kernel)
     # kunit.py rewrites test.log at every boot: keep each scenario's console.

@@ -75,6 +75,25 @@ ks_lock() {
 	fi
 }
 
+# ks_base: the pinned base, pristine, in $KS_BASE: install what the harness
+# needs (deps.sh), then extract the base once per pinned version. Call with
+# the lock held.
+ks_base() {
+	local stamp="$KS_BASE_PACKAGE $KS_BASE_VERSION"
+
+	"$KS_HARNESS/bin/deps.sh"
+	[ "$(cat "$KS_BASE/.kmemsafe-base" 2>/dev/null)" = "$stamp" ] && return 0
+	ks_need_space "$KS_BASE_MIB" "extracting the base"
+	ks_say "extracting $KS_BASE_TARBALL ($stamp) into $KS_BASE"
+	# Everything made from an older base goes with it: a build directory
+	# would keep objects newer than the new sources.
+	rm -rf "$KS_BASE" "$KS_WORK/base.tmp" "$KS_TREE" "$KS_BUILD" "$KS_WORK/series-check"
+	mkdir -p "$KS_WORK/base.tmp"
+	tar -xJf "$KS_BASE_TARBALL" -C "$KS_WORK/base.tmp" --strip-components=1
+	echo "$stamp" > "$KS_WORK/base.tmp/.kmemsafe-base"
+	mv "$KS_WORK/base.tmp" "$KS_BASE"
+}
+
 # ks_need_space MIB WHAT: fail clearly unless $KS_WORK has MIB MiB free.
 ks_need_space() {
 	local avail

@@ -52,6 +52,8 @@ class Run:
         self.scenario = "arch: arm64\nkernel: k\n"
         self.expect = EXPECT
         self.cflist = "mini\n"
+        self.titles = None	# the text of scenarios/mini.titles
+        self.source = {}	# path -> text, in the source tree (KS_SOURCE)
 
     def console(self):
         lines = list(self.boot) + ["KTAP version 1", "1..2"]
@@ -90,6 +92,13 @@ class Run:
                 f.write(self.expect)
             with open(os.path.join(scen, "CFLIST"), "w") as f:
                 f.write(self.cflist)
+            if self.titles is not None:
+                with open(os.path.join(scen, "mini.titles"), "w") as f:
+                    f.write(self.titles)
+            for path, text in self.source.items():
+                os.makedirs(os.path.dirname(os.path.join(d, "src", path)), exist_ok=True)
+                with open(os.path.join(d, "src", path), "w") as f:
+                    f.write(text)
             with open(os.path.join(fake, "test.log"), "w") as f:
                 f.write(self.console())
             if self.json:
@@ -99,7 +108,8 @@ class Run:
                 f.write(str(self.rc))
             env = dict(os.environ, FAKE_DIR=fake, KS_SCENARIOS=scen, KS_WORK=d,
                        KS_BUILD=os.path.join(d, "build"), KS_TREE=d, KS_JOBS="1",
-                       KS_MAKE_OPTS_LINES="", KS_BUILD_MIB="0",
+                       KS_MAKE_OPTS_LINES="", KS_BUILD_MIB="0", KS_TITLES=scen,
+                       KS_SOURCE=os.path.join(d, "src"),
                        KS_KUNIT=os.path.join(HERE, "fake_kunit.py"))
             p = subprocess.run([sys.executable, TEST_PY], env=env, capture_output=True,
                                text=True)
@@ -230,6 +240,123 @@ class TestJudge(unittest.TestCase):
         self.assertIn("--kernel_args=a=1", r.argv)
         self.assertIn("--kernel_args=b=2", r.argv)
         self.assertEqual(r.argv[-1], "demo")
+
+
+def kfence_report(title, frame):
+    """A KFENCE report whose title line is title, its access stack frame."""
+    return ["==================================================================",
+            f"BUG: KFENCE: {title}", "", "Invalid free of 0x0000000012345678 (in kfence-#3):",
+            f" {frame}", " kunit_try_run_case+0x64/0x15c",
+            "==================================================================",]
+
+
+REFERENCE = """\
+# upstream's titles, as make titles writes them
+demo.a\tKFENCE: out-of-bounds read in test_a
+demo.b\t-
+demo.c\t-
+"""
+
+
+class TestTitles(unittest.TestCase):
+    """The syzkaller titles of the reports: upstream's reference, our suites."""
+
+    def run_titles(self, reference=REFERENCE):
+        r = Run()
+        r.scenario += "titles: mini.titles\n"
+        r.titles = reference
+        return r
+
+    def bad(self, run, *why):
+        rc, out = run.go()
+        self.assertEqual(rc, 1, out)
+        for w in why:
+            self.assertIn(w, out)
+        return out
+
+    def test_same_titles_pass(self):
+        rc, out = self.run_titles().go()
+        self.assertEqual(rc, 0, out)
+
+    def test_other_title_fails(self):
+        r = self.run_titles(REFERENCE.replace("read in test_a", "read in kunit_try_run_case"))
+        out = self.bad(r, "FAIL: mini: demo.a: syzkaller titles differ from upstream's",
+                       "report 1: upstream 'KFENCE: out-of-bounds read in kunit_try_run_case', "
+                       "ours 'KFENCE: out-of-bounds read in test_a'   <-- differs")
+        self.assertTrue(out.rstrip().endswith("3 passed, 1 failed, 1 skipped"), out)
+
+    def test_missing_report_fails(self):
+        r = self.run_titles(REFERENCE.replace(
+            "demo.b\t-", "demo.b\tKFENCE: invalid free in test_b"))
+        self.bad(r, "demo.b: syzkaller titles differ",
+                 "report 1: upstream 'KFENCE: invalid free in test_b', ours (no report)")
+
+    def test_extra_report_fails(self):
+        r = self.run_titles()
+        r.expect = r.expect.replace("demo.b     pass", "demo.b     pass KFENCE")
+        r.cases[1] = ("demo", "b", "PASS", kfence_report("invalid free in test_b+0x8/0x10",
+                                                         "test_b+0x8/0x10"))
+        self.bad(r, "demo.b: syzkaller titles differ",
+                 "report 1: upstream (no report), ours 'KFENCE: invalid free in test_b'")
+        # Two where upstream printed one: the second is extra.
+        r = self.run_titles()
+        r.cases[0] = ("demo", "a", "PASS", KFENCE_REPORT + KFENCE_REPORT)
+        self.bad(r, "report 2: upstream (no report), ours 'KFENCE: out-of-bounds read in test_a'")
+
+    def test_case_not_in_reference_fails(self):
+        r = self.run_titles(REFERENCE.replace("demo.b\t-\n", ""))
+        r.expect = r.expect.replace("demo.b     pass", "demo.b     pass KFENCE")
+        r.cases[1] = ("demo", "b", "PASS", kfence_report("invalid free in test_b+0x8/0x10",
+                                                         "test_b+0x8/0x10"))
+        self.bad(r, "demo.b: printed 'KFENCE: invalid free in test_b', but", "has no such case")
+
+    def test_bad_reference_is_refused(self):
+        r = Run()
+        r.scenario += "titles: mini.titles\n"
+        rc, out = r.go()
+        self.assertEqual(rc, 2, out)
+        self.assertIn("make titles writes it", out)
+        rc, out = self.run_titles("demo.a KFENCE: out-of-bounds read in test_a\n").go()
+        self.assertEqual(rc, 2, out)
+        self.assertIn("expected 'suite.case<TAB>title'", out)
+
+    def own_suite(self, *cases):
+        r = Run()
+        r.cases = [("kfence_core", c, "PASS", lines) for c, lines in cases]
+        r.expect = "".join(f"kfence_core.{c} pass KFENCE\n" for c, _ in cases)
+        r.source = {"mm/kfence/kfence_core_test.c":
+                    "static void *kct_alloc(struct kunit *test, size_t size)\n{\n}\n"
+                    "static void kct_free_twice(void *p)\n{\n\tkct_undefined(p);\n}\n"}
+        return r
+
+    def test_own_suite_names_the_case_or_a_helper(self):
+        r = self.own_suite(
+            ("test_x", kfence_report("invalid free in test_x+0x8/0x10", "test_x+0x8/0x10")),
+            ("test_y", kfence_report("invalid free in kct_free_twice+0x8/0x10",
+                                     "kct_free_twice+0x8/0x10")),
+            # Named from the stack: kfree is skipped.
+            ("test_z", kfence_report("invalid free in kfree+0x8/0x10", "kfree+0x8/0x10")
+             [:-2] + [" test_z+0x10/0x20", "=" * 66]))
+        rc, out = r.go()
+        self.assertEqual(rc, 0, out)
+
+    def test_own_suite_blaming_kfence_fails(self):
+        r = self.own_suite(
+            ("test_x", kfence_report("invalid free in test_x+0x8/0x10", "test_x+0x8/0x10")),
+            ("test_y", kfence_report("invalid free in __kfence_free+0x8/0x10",
+                                     "__kfence_free+0x8/0x10")))
+        out = self.bad(r, "kfence_core.test_y: syzkaller title 'KFENCE: invalid free in "
+                          "__kfence_free' names __kfence_free, which is neither test_y nor a kct_* "
+                          "helper of mm/kfence/kfence_core_test.c")
+        self.assertNotIn("kfence_core.test_x: syzkaller", out)
+        # Another case's function, or a kct_ name the suite does not define.
+        r = self.own_suite(
+            ("test_x", kfence_report("invalid free in test_w+0x8/0x10", "test_w+0x8/0x10")),
+            ("test_y", kfence_report("invalid free in kct_undefined+0x8/0x10",
+                                     "kct_undefined+0x8/0x10")))
+        self.bad(r, "kfence_core.test_x: syzkaller title 'KFENCE: invalid free in test_w' names "
+                    "test_w", "kfence_core.test_y: syzkaller title 'KFENCE: invalid free in "
+                    "kct_undefined' names kct_undefined")
 
 
 class TestAssemble(unittest.TestCase):
