@@ -33,13 +33,29 @@ extern unsigned long kfence_num_objects;
  */
 #define KFENCE_POOL_SIZE	((kfence_num_objects + 1) * 2 * PAGE_SIZE)
 
+/*
+ * Where the pool is, or is to be: the architecture may place it before KFENCE
+ * sets it up (arm64 does, in setup_arch()), and arch_kfence_init_pool() finds
+ * it here. Whether the pool is live is is_kfence_address()'s business.
+ */
 extern char *__kfence_pool;
 
-/*
- * Size of the live pool: 0 until the pool has been set up, so that
- * is_kfence_address() needs no separate check for a missing pool.
+/**
+ * struct kfence_pool_span - the live pool, as is_kfence_address() reads it
+ * @start: first byte of the pool; NULL until the pool is set up
+ * @size: size of the pool in bytes; 0 until the pool is set up
+ *
+ * Both words share one aligned pair, so that the check costs two loads from
+ * one cache line through one address. Each word is written once, when the
+ * pool is published, and the two loads are not ordered: every mix of old and
+ * new values must be safe, which kfence_span_contains() sees to.
  */
-extern unsigned long __kfence_pool_size;
+struct kfence_pool_span {
+	char *start;
+	unsigned long size;
+} __aligned(2 * sizeof(unsigned long));
+
+extern struct kfence_pool_span __kfence_pool_span;
 
 /*
  * Enabled once, when KFENCE starts (or on every sample with
@@ -52,17 +68,36 @@ DECLARE_STATIC_KEY_FALSE(kfence_allocation_key);
 extern atomic_t kfence_allocation_gate;
 
 /**
+ * kfence_span_contains() - check an address against one reading of the span
+ * @start: the span's start, as read
+ * @size: the span's size, as read
+ * @addr: address to check
+ *
+ * A reader racing with the pool's publication may see the size before the
+ * start: with a NULL start the range would then cover the lowest addresses,
+ * NULL among them. A NULL start therefore contains nothing; the test costs a
+ * compare on registers already loaded (a conditional compare on arm64).
+ *
+ * Return: true if @addr lies in [@start, @start + @size) and @start is set.
+ */
+static __always_inline bool kfence_span_contains(const char *start, unsigned long size,
+						 const void *addr)
+{
+	return (unsigned long)((const char *)addr - start) < size && start;
+}
+
+/**
  * is_kfence_address() - check if an address belongs to the KFENCE pool
  * @addr: address to check
  *
  * Return: true if @addr lies in the KFENCE pool, including its guard pages.
- * One subtraction and one unsigned comparison; safe to call with any value,
- * including NULL and before KFENCE is initialized.
+ * Two loads from one aligned pair, a subtraction and two compares; safe to
+ * call with any value, including NULL and before KFENCE is initialized.
  */
 static __always_inline bool is_kfence_address(const void *addr)
 {
-	return unlikely((unsigned long)((const char *)addr - __kfence_pool) <
-			READ_ONCE(__kfence_pool_size));
+	return unlikely(kfence_span_contains(READ_ONCE(__kfence_pool_span.start),
+					     READ_ONCE(__kfence_pool_span.size), addr));
 }
 
 /**

@@ -7,19 +7,24 @@
 #include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/kfence.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 
 #include "kfence.h"
 
-const char *const kfence_stat_names[KFENCE_STAT_COUNT] = {
-	[KFENCE_STAT_ALLOCATED]	= "currently allocated",
-	[KFENCE_STAT_ALLOCS]		= "total allocations",
-	[KFENCE_STAT_FREES]		= "total frees",
-	[KFENCE_STAT_ZOMBIES]	= "zombie allocations",
-	[KFENCE_STAT_BUGS]		= "total bugs",
-	[KFENCE_STAT_SKIP_INCOMPAT]	= "skipped allocations (incompatible)",
-	[KFENCE_STAT_SKIP_CAPACITY]	= "skipped allocations (capacity)",
-	[KFENCE_STAT_SKIP_COVERED]	= "skipped allocations (covered)",
+/*
+ * In the order of enum kfence_stat_id. Sized by its initialiser, so that a
+ * name missing or too many fails to build against the declaration.
+ */
+const char *const kfence_stat_names[] = {
+	"currently allocated",
+	"total allocations",
+	"total frees",
+	"zombie allocations",
+	"total bugs",
+	"skipped allocations (incompatible)",
+	"skipped allocations (capacity)",
+	"skipped allocations (covered)",
 };
 
 /**
@@ -41,36 +46,71 @@ int kfence_stats_show(struct seq_file *seq, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(kfence_stats);
 
-/* kfence/objects walks the slots; the position is the slot index plus one. */
-static void *kfence_objects_start(struct seq_file *seq, loff_t *pos)
+/* ===== kfence/objects ===== */
+
+/*
+ * Copy a slot under its lock. The file prints the copy without the lock:
+ * symbolising two stacks takes long, and the slot lock is a raw one, taken
+ * with interrupts off.
+ */
+static void kfence_copy_slot(struct kfence_slot_copy *c, struct kfence_metadata *meta)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&meta->slot_lock, flags);
+	kfence_view_object(&c->view, meta);
+	c->alloc_info = meta->alloc_info;
+	c->free_info = meta->free_info;
+	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+	c->view.alloc_info = &c->alloc_info;
+	c->view.free_info = &c->free_info;
+}
+
+/**
+ * kfence_objects_show() - print one slot of kfence/objects
+ * @seq: the file; its private data is a struct kfence_slot_copy
+ * @v: the slot's metadata
+ *
+ * The copy keeps a pointer to the slot's cache, whose name is printed:
+ * kfence_shutdown_cache() waits for a grace period after unhooking a cache
+ * from its slots, so the RCU read-side section keeps the name alive until
+ * the copy is printed.
+ *
+ * Return: 0.
+ */
+int kfence_objects_show(struct seq_file *seq, void *v)
+{
+	struct kfence_slot_copy *copy = seq->private;
+
+	rcu_read_lock();
+	kfence_copy_slot(copy, v);
+	kfence_print_view(seq, &copy->view);
+	rcu_read_unlock();
+	seq_puts(seq, "---------------------------------\n");
+	return 0;
+}
+
+/* The iterator is the slot itself; its index is the file position. */
+static void *kfence_objects_at(loff_t pos)
 {
 	struct kfence_metadata *slots = kfence_slots_acquire();
 
-	if (!slots || *pos >= kfence_num_objects)
-		return NULL;
-	return &slots[*pos];
+	return slots && pos < kfence_num_objects ? &slots[pos] : NULL;
+}
+
+static void *kfence_objects_start(struct seq_file *seq, loff_t *pos)
+{
+	return kfence_objects_at(*pos);
 }
 
 static void *kfence_objects_next(struct seq_file *seq, void *v, loff_t *pos)
 {
-	++*pos;
-	return kfence_objects_start(seq, pos);
+	return kfence_objects_at(++*pos);
 }
 
+/* Nothing is held from one slot to the next. */
 static void kfence_objects_stop(struct seq_file *seq, void *v)
 {
-}
-
-static int kfence_objects_show(struct seq_file *seq, void *v)
-{
-	struct kfence_metadata *meta = v;
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&meta->slot_lock, flags);
-	kfence_print_object(seq, meta);
-	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
-	seq_puts(seq, "---------------------------------\n");
-	return 0;
 }
 
 static const struct seq_operations kfence_objects_sops = {
@@ -79,7 +119,22 @@ static const struct seq_operations kfence_objects_sops = {
 	.stop = kfence_objects_stop,
 	.show = kfence_objects_show,
 };
-DEFINE_SEQ_ATTRIBUTE(kfence_objects);
+
+/* Each reader gets room for the copy with the file, rather than on the stack. */
+static int kfence_objects_open(struct inode *inode, struct file *file)
+{
+	return seq_open_private(file, &kfence_objects_sops, sizeof(struct kfence_slot_copy));
+}
+
+static const struct file_operations kfence_objects_fops = {
+	.owner = THIS_MODULE,
+	.open = kfence_objects_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = seq_release_private,
+};
+
+/* ===== The directory ===== */
 
 static bool kfence_debugfs_up;		/* late initcalls have run */
 static struct dentry *kfence_debugfs_dir;

@@ -268,7 +268,8 @@ static void test_enable_late(struct kunit *test)
 	/* The suite's first write of sample_interval allocated the pool. */
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(kfence_enabled));
 	KUNIT_EXPECT_NOT_NULL(test, __kfence_pool);
-	KUNIT_EXPECT_EQ(test, __kfence_pool_size, (kct_want_num_objects(test) + 1) * 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, __kfence_pool_span.size,
+			(kct_want_num_objects(test) + 1) * 2 * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, kfence_sample_interval, 1UL);
 	/* Guarded objects come out of it, and bugs in them are caught. */
 	kfree(kct_alloc(test, 32, KCT_ANY));
@@ -475,15 +476,15 @@ static void test_num_objects_sizes_pool(struct kunit *test)
 	kunit_info(test, "num_objects=%lu, %zu bytes of metadata each\n",
 		   kfence_num_objects, sizeof(struct kfence_metadata));
 	KUNIT_EXPECT_EQ(test, kfence_num_objects, want);
-	KUNIT_EXPECT_EQ(test, __kfence_pool_size, (want + 1) * 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, __kfence_pool_span.size, (want + 1) * 2 * PAGE_SIZE);
 	/* The last slot is usable and its guard page ends the pool. */
 	KUNIT_EXPECT_EQ(test, kfence_object_page(want - 1) + 2 * PAGE_SIZE,
-			(unsigned long)__kfence_pool + __kfence_pool_size);
+			(unsigned long)__kfence_pool + __kfence_pool_span.size);
 	/*
 	 * What the pool really is: exactly @want one-object slab pages, on
 	 * the object pages, each with its own slot.
 	 */
-	for (i = 0; i < __kfence_pool_size / PAGE_SIZE; i++) {
+	for (i = 0; i < __kfence_pool_span.size / PAGE_SIZE; i++) {
 		unsigned long page = (unsigned long)__kfence_pool + i * PAGE_SIZE;
 		struct folio *folio = page_folio(virt_to_page((void *)page));
 
@@ -500,7 +501,7 @@ static void test_num_objects_sizes_pool(struct kunit *test)
 
 static void test_is_kfence_address(struct kunit *test)
 {
-	char *end = __kfence_pool + __kfence_pool_size;
+	char *end = __kfence_pool + __kfence_pool_span.size;
 	void *p = kmalloc(8, GFP_KERNEL);
 
 	KUNIT_EXPECT_FALSE(test, is_kfence_address(NULL));
@@ -1807,6 +1808,182 @@ static void kct_suite_exit(struct kunit_suite *suite)
 	kernel_param_unlock(NULL);
 }
 
+/* ===== Behaviour matched to upstream's ===== */
+
+/* kfence.sample_interval as a read of its sysfs file shows it. */
+static void kct_read_interval(char *buf)
+{
+	const struct kernel_param *kp = kct_param("sample_interval");
+
+	kp->ops->get(buf, kp);
+	strim(buf);
+}
+
+/*
+ * While KFENCE is off the interval reads 0, as upstream's does, even where
+ * the stored value is not 0: after an internal error turned KFENCE off. The
+ * stored value is kept and shows again once KFENCE is back on.
+ */
+static void test_param_interval_reads_zero_when_off(struct kunit *test)
+{
+	char *p = kct_alloc(test, 32, KCT_ANY);
+	char buf[32];
+
+	kct_read_interval(buf);
+	KUNIT_EXPECT_STREQ(test, buf, "1");
+	/* A fault injected by the stress test is absorbed now, not under the free. */
+	WRITE_ONCE(p[0], 1);
+	/* Re-protecting the freed object's page fails: an internal error. */
+	atomic_set(&kfence_fail_protect_in, 1);
+	kfree(p);
+	atomic_set(&kfence_fail_protect_in, 0);
+	KUNIT_ASSERT_FALSE(test, READ_ONCE(kfence_enabled));
+	kct_read_interval(buf);
+	KUNIT_EXPECT_STREQ(test, buf, "0");
+	KUNIT_EXPECT_EQ(test, kfence_sample_interval, 1UL);
+
+	/* Back to work for the rest of the suite: only a test may do this. */
+	WRITE_ONCE(kfence_disabled_by_warn, false);
+	KUNIT_ASSERT_EQ(test, kct_set(test, "sample_interval", "1"), 0);
+	kct_read_interval(buf);
+	KUNIT_EXPECT_STREQ(test, buf, "1");
+}
+
+/* Every "Corrupted memory at" line printed while a case listens for them. */
+static struct {
+	atomic_t n;
+	char line[2][160];
+} kct_corruptions;
+
+static void kct_probe_corruption(void *ignore, const char *buf, size_t len)
+{
+	static const char head[] = "Corrupted memory at ";
+	int i;
+
+	if (len < sizeof(head) - 1 || strncmp(buf, head, sizeof(head) - 1))
+		return;
+	i = atomic_inc_return(&kct_corruptions.n) - 1;
+	if (i >= ARRAY_SIZE(kct_corruptions.line))
+		return;
+	len = min(len, sizeof(kct_corruptions.line[i]) - 1);
+	memcpy(kct_corruptions.line[i], buf, len);
+	kct_corruptions.line[i][len] = '\0';
+}
+
+/*
+ * Both sides of an object's redzone corrupted: one report per side, as
+ * upstream prints, each showing its own bytes. A right-placed object of 13
+ * bytes has a redzone on both sides whatever the cache's alignment.
+ */
+static void test_report_corruption_each_side(struct kunit *test)
+{
+	char *p = kct_alloc(test, 13, KCT_RIGHT);
+	long idx = kfence_meta_index(kfence_meta_of((unsigned long)p));
+	long right = min_t(long, (char *)ALIGN((unsigned long)p, PAGE_SIZE) - (p + 13), 16);
+	char want[160];
+	int i, pos;
+
+	atomic_set(&kct_corruptions.n, 0);
+	KUNIT_ASSERT_EQ(test, register_trace_console(kct_probe_corruption, NULL), 0);
+	kct_log_reset();
+	WRITE_ONCE(p[-1], 0x11);	/* the last byte of the left redzone */
+	WRITE_ONCE(p[13], 0x22);	/* the first byte of the right one */
+	kfree(p);
+	unregister_trace_console(kct_probe_corruption, NULL);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_EQ(test, kct_reports(), 2);
+	KUNIT_ASSERT_EQ(test, atomic_read(&kct_corruptions.n), 2);
+	/* The left side first: it ends at the object, one byte. */
+	snprintf(want, sizeof(want), "Corrupted memory at 0x%p [ %s ] (in kfence-#%ld):",
+		 p - 1, no_hash_pointers ? "0x11" : "!", idx);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(kct_corruptions.line[0], want),
+			      "got '%s', want '%s'", kct_corruptions.line[0], want);
+	/* Then the right side, to the end of the page. */
+	pos = snprintf(want, sizeof(want), "Corrupted memory at 0x%p [ %s", p + 13,
+		       no_hash_pointers ? "0x22" : "!");
+	for (i = 1; i < right; i++)
+		pos += snprintf(want + pos, sizeof(want) - pos, " .");
+	snprintf(want + pos, sizeof(want) - pos, " ] (in kfence-#%ld):", idx);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(kct_corruptions.line[1], want),
+			      "got '%s', want '%s'", kct_corruptions.line[1], want);
+	/* Both are about this free. */
+	snprintf(want, sizeof(want), "BUG: KFENCE: memory corruption in %s+", __func__);
+	kct_expect_report_has(test, want);
+}
+
+/*
+ * is_kfence_address() reads the pool's start and size from one aligned pair,
+ * as two loads ordered neither against each other nor against the pool's
+ * publication. The pair must hold the live pool, and every mix of old and
+ * new words a racing reader can see must be safe: above all the size seen
+ * before the start, which must not make the lowest addresses KFENCE's.
+ */
+static void test_pool_span(struct kunit *test)
+{
+	char *start = READ_ONCE(__kfence_pool_span.start);
+	unsigned long size = READ_ONCE(__kfence_pool_span.size);
+
+	KUNIT_EXPECT_PTR_EQ(test, start, __kfence_pool);
+	KUNIT_EXPECT_EQ(test, size, KFENCE_POOL_SIZE);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)&__kfence_pool_span,
+					   2 * sizeof(unsigned long)));
+
+	/* Neither word published yet, or only the start. */
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(NULL, 0, NULL));
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(start, 0, start));
+	/* Only the size. */
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(NULL, size, NULL));
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(NULL, size, ZERO_SIZE_PTR));
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(NULL, size, (void *)(size - 1)));
+	/* Both. */
+	KUNIT_EXPECT_TRUE(test, kfence_span_contains(start, size, start));
+	KUNIT_EXPECT_TRUE(test, kfence_span_contains(start, size, start + size - 1));
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(start, size, start + size));
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(start, size, start - 1));
+	KUNIT_EXPECT_FALSE(test, kfence_span_contains(start, size, NULL));
+}
+
+/* kfence/objects' own show, with the private copy the file's open gives it. */
+static struct kfence_slot_copy kct_slot_copy;
+
+static int kct_objects_show(struct seq_file *m, void *v)
+{
+	m->private = &kct_slot_copy;
+	return kfence_objects_show(m, v);
+}
+
+/*
+ * kfence/objects prints a copy of each slot taken under its lock, the cache's
+ * name included, and a cache destroyed since shows as such.
+ */
+static void test_debugfs_objects_copy(struct kunit *test)
+{
+	struct kmem_cache *c = kmem_cache_create("kct-objects", 48, 0, SLAB_NO_MERGE, NULL);
+	struct kfence_metadata *meta;
+	char want[96];
+	char *p, *text;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = kct_cache_alloc(test, c);
+	meta = kfence_meta_of((unsigned long)p);
+	text = kct_render(test, kct_objects_show, meta);
+	snprintf(want, sizeof(want), "kfence-#%ld: 0x%p-0x%p, size=48, cache=kct-objects\n\n",
+		 kfence_meta_index(meta), p, p + 47);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(text, want), "want '%s' in:\n%s", want, text);
+	snprintf(want, sizeof(want), "allocated by task %d on cpu ", current->pid);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, want));
+	KUNIT_EXPECT_NULL(test, strstr(text, "freed by task"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\n---------------------------------\n"));
+
+	kmem_cache_free(c, p);
+	kmem_cache_destroy(c);
+	text = kct_render(test, kct_objects_show, meta);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, ", size=48, cache=<destroyed>\n\n"));
+	snprintf(want, sizeof(want), "\nfreed by task %d on cpu ", current->pid);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, want));
+}
+
 static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_enable_late),
 	KUNIT_CASE(test_pool_setup_failure),
@@ -1857,6 +2034,10 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_uaf_racing_reuse),
 	KUNIT_CASE(test_oob_freed_neighbour),
 	KUNIT_CASE(test_fault_injected_object),
+	KUNIT_CASE(test_param_interval_reads_zero_when_off),
+	KUNIT_CASE(test_report_corruption_each_side),
+	KUNIT_CASE(test_pool_span),
+	KUNIT_CASE(test_debugfs_objects_copy),
 	{},
 };
 

@@ -7,8 +7,6 @@
 
 #define pr_fmt(fmt) fmt
 
-#include <linux/kallsyms.h>
-#include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/kfence.h>
 #include <linux/lockdep.h>
@@ -23,14 +21,7 @@
 #include <linux/string.h>
 #include <trace/events/error_report.h>
 
-#include <asm/kfence.h>
-
 #include "kfence.h"
-
-/* May be overridden by <asm/kfence.h>. */
-#ifndef ARCH_FUNC_PREFIX
-#define ARCH_FUNC_PREFIX ""
-#endif
 
 /*
  * Reports are serialised so that two never interleave, but a report must
@@ -87,109 +78,6 @@ void kfence_report_unlock(bool locked)
 		atomic_set_release(&kfence_report_owner, -1);
 }
 
-/* ===== Stack frames ===== */
-
-/*
- * Allocator entry points and helpers that sit between KFENCE and the code a
- * report is about. The first frame after them is the one to blame, for the
- * title of a report and for the top of an allocation or free stack.
- */
-static const char *const kfence_allocator_funcs[] = {
-	"kfree", "kfree_sensitive", "kvfree", "kvfree_sensitive", "kvfree_call_rcu",
-	"kmem_cache_free", "kmem_cache_free_bulk", "__kmem_cache_free_bulk",
-	"build_detached_freelist", "slab_free_after_rcu_debug", "do_slab_free", "__slab_free",
-	"kmem_cache_alloc_noprof", "kmem_cache_alloc_node_noprof",
-	"kmem_cache_alloc_lru_noprof", "kmem_cache_alloc_bulk_noprof",
-	"__kmem_cache_alloc_bulk", "__kmalloc_noprof", "__kmalloc_node_noprof",
-	"__kmalloc_cache_noprof", "__kmalloc_cache_node_noprof",
-	"__kmalloc_node_track_caller_noprof", "__kvmalloc_node_noprof",
-	"krealloc_noprof", "kvrealloc_noprof", "slab_alloc_node", "slab_free",
-	"__slab_alloc_node", "__slab_alloc", "___slab_alloc", "__slab_alloc_sampled",
-};
-
-static bool kfence_frame_is_internal(unsigned long ip)
-{
-	char name[KSYM_NAME_LEN];
-	size_t len, plen = strlen(ARCH_FUNC_PREFIX);
-	const char *fn;
-	int i;
-
-	scnprintf(name, sizeof(name), "%ps", (void *)ip);
-	fn = name;
-	if (plen && !strncmp(fn, ARCH_FUNC_PREFIX, plen))
-		fn += plen;
-	/* Ours: every function in mm/kfence is named kfence_* or __kfence_*. */
-	if (str_has_prefix(fn, "kfence_") || str_has_prefix(fn, "__kfence_"))
-		return true;
-	/* Compare up to a compiler suffix such as ".constprop.0" or ".cold". */
-	len = strcspn(fn, ". ");
-	for (i = 0; i < ARRAY_SIZE(kfence_allocator_funcs); i++) {
-		if (strlen(kfence_allocator_funcs[i]) == len &&
-		    !strncmp(fn, kfence_allocator_funcs[i], len))
-			return true;
-	}
-	return false;
-}
-
-/*
- * Looking a frame's name up costs thousands of instructions, and every
- * sampled allocation and every free of a KFENCE object skips frames, which
- * are mostly the same few allocator return addresses: remember the verdict
- * for recent ones. An entry is one word, the address with bit 62 (set in
- * every kernel text address on 64-bit arm64 and x86) cleared for a frame
- * that is not internal, so a racing update is either seen whole or not at
- * all; a lost one only costs a lookup. Only verdicts that cannot go stale
- * are kept: "internal" for core kernel text, "not internal" for any text.
- */
-#if BITS_PER_LONG == 64
-#define KFENCE_FRAME_CACHE_BITS	6
-#define KFENCE_FRAME_OURS	BIT(62)
-
-static unsigned long kfence_frame_cache[1 << KFENCE_FRAME_CACHE_BITS];
-
-static bool kfence_frame_skip(unsigned long ip)
-{
-	unsigned long *slot = &kfence_frame_cache[hash_long(ip, KFENCE_FRAME_CACHE_BITS)];
-	unsigned long entry = READ_ONCE(*slot);
-	bool internal;
-
-	if (!(ip & KFENCE_FRAME_OURS))
-		return kfence_frame_is_internal(ip);
-	if ((entry | KFENCE_FRAME_OURS) == ip)
-		return entry & KFENCE_FRAME_OURS;
-	internal = kfence_frame_is_internal(ip);
-	if (!internal)
-		WRITE_ONCE(*slot, ip & ~KFENCE_FRAME_OURS);
-	else if (core_kernel_text(ip))
-		WRITE_ONCE(*slot, ip);
-	return internal;
-}
-#else
-static bool kfence_frame_skip(unsigned long ip)
-{
-	return kfence_frame_is_internal(ip);
-}
-#endif
-
-/**
- * kfence_skip_frames() - number of leading KFENCE and allocator frames
- * @entries: a stack trace, innermost frame first
- * @n: number of entries
- *
- * Return: index of the first frame that belongs to neither KFENCE nor the slab
- * allocator's entry points, or 0 if every frame does.
- */
-int kfence_skip_frames(const unsigned long *entries, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (!kfence_frame_skip(entries[i]))
-			return i;
-	}
-	return 0;
-}
-
 /* ===== Printing helpers ===== */
 
 /* Print to @seq when there is one (debugfs), to the console otherwise. */
@@ -217,10 +105,12 @@ static void kfence_print_entries(struct seq_file *seq, const unsigned long *entr
 		kfence_out(seq, " %pS\n", (void *)entries[i]);
 }
 
-static void kfence_print_track(struct seq_file *seq, const struct kfence_metadata *meta,
+/* ===== Objects ===== */
+
+static void kfence_print_track(struct seq_file *seq, const struct kfence_object_view *v,
 			       bool alloc)
 {
-	const struct kfence_track *t = alloc ? &meta->alloc_info : &meta->free_info;
+	const struct kfence_track *t = alloc ? v->alloc_info : v->free_info;
 	u64 ts = t->ts_nsec, age = local_clock() - ts;
 	unsigned long rem = do_div(ts, NSEC_PER_SEC) / NSEC_PER_USEC;
 	unsigned long age_rem = do_div(age, NSEC_PER_SEC) / NSEC_PER_USEC;
@@ -229,7 +119,7 @@ static void kfence_print_track(struct seq_file *seq, const struct kfence_metadat
 
 	kfence_out(seq, "%s by task %d on cpu %d at %llu.%06lus (%llu.%06lus ago):\n",
 		   alloc ? "allocated" :
-		   meta->state == KFENCE_OBJECT_RCU_FREEING ? "rcu freeing" : "freed",
+		   v->state == KFENCE_OBJECT_RCU_FREEING ? "rcu freeing" : "freed",
 		   t->pid, t->cpu, ts, rem, age, age_rem);
 	n = kfence_track_stack(t, entries);
 	if (n)
@@ -239,35 +129,103 @@ static void kfence_print_track(struct seq_file *seq, const struct kfence_metadat
 }
 
 /**
+ * kfence_view_object() - take the view of an object that its printing needs
+ * @v: the view to fill in
+ * @meta: the object, locked by the caller
+ *
+ * The view points to @meta's tracks; a caller that prints it after dropping
+ * the lock copies them first (see debugfs.c).
+ */
+void kfence_view_object(struct kfence_object_view *v, const struct kfence_metadata *meta)
+{
+	v->index = kfence_meta_index(meta);
+	v->state = meta->state;
+	v->addr = meta->addr;
+	v->size = meta->size;
+	v->cache = meta->cache;
+	v->alloc_info = &meta->alloc_info;
+	v->free_info = &meta->free_info;
+}
+
+/**
+ * kfence_print_view() - describe an object and its allocation and free
+ * @seq: debugfs file to print to, or NULL for the console
+ * @v: the object, as kfence_view_object() took it
+ */
+void kfence_print_view(struct seq_file *seq, const struct kfence_object_view *v)
+{
+	if (v->state == KFENCE_OBJECT_UNUSED) {
+		kfence_out(seq, "kfence-#%ld unused\n", v->index);
+		return;
+	}
+	kfence_out(seq, "kfence-#%ld: 0x%p-0x%p, size=%zu, cache=%s\n\n", v->index,
+		   (void *)v->addr, (void *)(v->addr + v->size - 1), v->size,
+		   v->cache ? v->cache->name : "<destroyed>");
+	kfence_print_track(seq, v, true);
+	if (v->state == KFENCE_OBJECT_FREED || v->state == KFENCE_OBJECT_RCU_FREEING) {
+		kfence_out(seq, "\n");
+		kfence_print_track(seq, v, false);
+	}
+}
+
+/**
  * kfence_print_object() - describe an object and its allocation and free
  * @seq: debugfs file to print to, or NULL for the console
  * @meta: the object, locked by the caller
  */
 void kfence_print_object(struct seq_file *seq, const struct kfence_metadata *meta)
 {
-	long idx = kfence_meta_index(meta);
+	struct kfence_object_view v;
 
-	if (meta->state == KFENCE_OBJECT_UNUSED) {
-		kfence_out(seq, "kfence-#%ld unused\n", idx);
-		return;
-	}
-	kfence_out(seq, "kfence-#%ld: 0x%p-0x%p, size=%zu, cache=%s\n\n", idx,
-		   (void *)meta->addr, (void *)(meta->addr + meta->size - 1), meta->size,
-		   meta->cache ? meta->cache->name : "<destroyed>");
-	kfence_print_track(seq, meta, true);
-	if (meta->state == KFENCE_OBJECT_FREED || meta->state == KFENCE_OBJECT_RCU_FREEING) {
-		kfence_out(seq, "\n");
-		kfence_print_track(seq, meta, false);
-	}
+	kfence_view_object(&v, meta);
+	kfence_print_view(seq, &v);
 }
+
+/* ===== Reports ===== */
+
+/*
+ * How each error is named: in the title, at the head of the access line, and
+ * whether both say if the access was a read or a write.
+ */
+static const struct {
+	const char *title;
+	const char *head;
+	bool rw;
+	const char *prep;	/* before the address on the access line */
+} kfence_error_names[] = {
+	[KFENCE_ERROR_OOB]		= { "out-of-bounds", "Out-of-bounds", true, "at" },
+	[KFENCE_ERROR_UAF]		= { "use-after-free", "Use-after-free", true, "at" },
+	[KFENCE_ERROR_CORRUPTION]	= { "memory corruption", "Corrupted memory", false, "at" },
+	[KFENCE_ERROR_INVALID]		= { "invalid", "Invalid", true, "at" },
+	[KFENCE_ERROR_INVALID_FREE]	= { "invalid free", "Invalid free", false, "of" },
+};
+
+/*
+ * One report. Everything it says is gathered first, without the report lock;
+ * then it is printed in one go under the lock, part by part.
+ */
+struct kfence_report {
+	enum kfence_error_type type;
+	bool is_write;
+	unsigned long address;
+	struct pt_regs *regs;
+	const struct kfence_metadata *meta;	/* locked by the caller, or NULL */
+	unsigned long entries[KFENCE_STACK_DEPTH];
+	int nr_entries;
+	int culprit;				/* first entry printed */
+	/* After the address on the access line: bytes, place in the object. */
+	char where[128];
+};
 
 /*
  * The bytes from a corrupted canary to the end of its redzone, at most 16:
  * '.' for an intact byte, the value (or '!' while pointers are hashed, not to
  * leak memory contents) for a changed one. Reads the redzone as
  * kfence_check_canaries() does, with the same attributes.
+ *
+ * Return: the length of the text written to @buf.
  */
-static noinline __no_kmsan_checks void
+static noinline __no_kmsan_checks size_t
 kfence_format_corruption(char *buf, size_t len, const struct kfence_metadata *meta,
 			 unsigned long address)
 {
@@ -277,7 +235,7 @@ kfence_format_corruption(char *buf, size_t len, const struct kfence_metadata *me
 	size_t pos;
 
 	end = min(end, address + 16);
-	pos = scnprintf(buf, len, "[");
+	pos = scnprintf(buf, len, " [");
 	for (p = (const u8 *)address; p < (const u8 *)end; p++) {
 		if (*p == kfence_canary(p))
 			pos += scnprintf(buf + pos, len - pos, " .");
@@ -286,10 +244,83 @@ kfence_format_corruption(char *buf, size_t len, const struct kfence_metadata *me
 		else
 			pos += scnprintf(buf + pos, len - pos, " !");
 	}
-	scnprintf(buf + pos, len - pos, " ]");
+	return pos + scnprintf(buf + pos, len - pos, " ]");
 }
 
-/* ===== Reports ===== */
+/* Where the address is relative to the object, for the access line. */
+static void kfence_describe_place(struct kfence_report *r)
+{
+	const struct kfence_metadata *meta = r->meta;
+	size_t pos = 0, len = sizeof(r->where);
+	unsigned long end;
+
+	if (r->type == KFENCE_ERROR_CORRUPTION)
+		pos = kfence_format_corruption(r->where, len, meta, r->address);
+	if (!meta)
+		return;
+	if (r->type != KFENCE_ERROR_OOB) {
+		scnprintf(r->where + pos, len - pos, " (in kfence-#%ld)", kfence_meta_index(meta));
+		return;
+	}
+	end = meta->addr + meta->size;
+	if (r->address < meta->addr)
+		scnprintf(r->where + pos, len - pos, " (%luB left of kfence-#%ld)",
+			  meta->addr - r->address, kfence_meta_index(meta));
+	else
+		scnprintf(r->where + pos, len - pos, " (%luB right of kfence-#%ld)",
+			  r->address - end + 1, kfence_meta_index(meta));
+}
+
+static void kfence_report_gather(struct kfence_report *r)
+{
+	if (r->regs) {
+		/* The faulting instruction is the culprit, even inside a helper. */
+		r->nr_entries = stack_trace_save_regs(r->regs, r->entries, KFENCE_STACK_DEPTH, 0);
+		r->culprit = 0;
+	} else {
+		r->nr_entries = kfence_save_stack(r->entries, &r->culprit);
+	}
+	kfence_describe_place(r);
+}
+
+static void kfence_report_rule(void)
+{
+	pr_err("==================================================================\n");
+}
+
+/* The title, the access line and the stack that made the access. */
+static void kfence_report_access(const struct kfence_report *r)
+{
+	const unsigned long *stack = r->entries + r->culprit;
+	int depth = r->nr_entries - r->culprit;
+	const char *rw = !kfence_error_names[r->type].rw ? "" :
+			 r->is_write ? " write" : " read";
+
+	pr_err("BUG: KFENCE: %s%s in %pS\n\n", kfence_error_names[r->type].title, rw,
+	       depth ? (void *)stack[0] : NULL);
+	pr_err("%s%s %s 0x%p%s:\n", kfence_error_names[r->type].head, rw,
+	       kfence_error_names[r->type].prep, (void *)r->address, r->where);
+	kfence_print_entries(NULL, stack, depth);
+}
+
+/* The object, if the report is about one. */
+static void kfence_report_object(const struct kfence_report *r)
+{
+	if (!r->meta)
+		return;
+	pr_err("\n");
+	kfence_print_object(NULL, r->meta);
+}
+
+/* Where it happened: the registers only when the user asked for raw pointers. */
+static void kfence_report_context(const struct kfence_report *r)
+{
+	pr_err("\n");
+	if (r->regs && no_hash_pointers)
+		show_regs(r->regs);
+	else
+		dump_stack_print_info(KERN_ERR);
+}
 
 /**
  * kfence_report_error() - print a KFENCE report and taint the kernel
@@ -302,79 +333,25 @@ kfence_format_corruption(char *buf, size_t len, const struct kfence_metadata *me
 void kfence_report_error(unsigned long address, bool is_write, struct pt_regs *regs,
 			 const struct kfence_metadata *meta, enum kfence_error_type type)
 {
-	const char *rw = is_write ? "write" : "read";
-	unsigned long entries[KFENCE_STACK_DEPTH];
-	long idx = meta ? kfence_meta_index(meta) : -1;
-	char bytes[16 * 5 + 4];	/* " 0xNN" per byte, brackets */
+	struct kfence_report r = {
+		.type = type, .is_write = is_write, .address = address,
+		.regs = regs, .meta = meta,
+	};
 	unsigned long flags;
-	int n, skip = 0;
-	void *culprit;
 	bool locked;
 
-	if (regs) {
-		/* The faulting instruction is the culprit, even inside a helper. */
-		n = stack_trace_save_regs(regs, entries, ARRAY_SIZE(entries), 0);
-	} else {
-		n = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
-		skip = kfence_skip_frames(entries, n);
-	}
-	culprit = n ? (void *)entries[skip] : NULL;
+	kfence_report_gather(&r);
 
 	/* Printing takes console locks that lockdep would pair with the slot lock. */
 	lockdep_off();
 	local_irq_save(flags);
 	locked = kfence_report_lock();
-
-	pr_err("==================================================================\n");
-	switch (type) {
-	case KFENCE_ERROR_OOB: {
-		bool left = address < meta->addr;
-		unsigned long dist = left ? meta->addr - address :
-				     address - (meta->addr + meta->size) + 1;
-
-		pr_err("BUG: KFENCE: out-of-bounds %s in %pS\n\n", rw, culprit);
-		pr_err("Out-of-bounds %s at 0x%p (%luB %s of kfence-#%ld):\n", rw,
-		       (void *)address, dist, left ? "left" : "right", idx);
-		break;
-	}
-	case KFENCE_ERROR_UAF:
-		pr_err("BUG: KFENCE: use-after-free %s in %pS\n\n", rw, culprit);
-		pr_err("Use-after-free %s at 0x%p (in kfence-#%ld):\n", rw, (void *)address, idx);
-		break;
-	case KFENCE_ERROR_CORRUPTION:
-		kfence_format_corruption(bytes, sizeof(bytes), meta, address);
-		pr_err("BUG: KFENCE: memory corruption in %pS\n\n", culprit);
-		pr_err("Corrupted memory at 0x%p %s (in kfence-#%ld):\n", (void *)address,
-		       bytes, idx);
-		break;
-	case KFENCE_ERROR_INVALID:
-		pr_err("BUG: KFENCE: invalid %s in %pS\n\n", rw, culprit);
-		pr_err("Invalid %s at 0x%p:\n", rw, (void *)address);
-		break;
-	case KFENCE_ERROR_INVALID_FREE:
-		pr_err("BUG: KFENCE: invalid free in %pS\n\n", culprit);
-		if (meta)
-			pr_err("Invalid free of 0x%p (in kfence-#%ld):\n", (void *)address, idx);
-		else
-			pr_err("Invalid free of 0x%p:\n", (void *)address);
-		break;
-	}
-	kfence_print_entries(NULL, entries + skip, n - skip);
-
-	if (meta) {
-		pr_err("\n");
-		kfence_print_object(NULL, meta);
-	}
-
-	/* Register contents only when the user asked for raw pointers. */
-	pr_err("\n");
-	if (regs && no_hash_pointers)
-		show_regs(regs);
-	else
-		dump_stack_print_info(KERN_ERR);
+	kfence_report_rule();
+	kfence_report_access(&r);
+	kfence_report_object(&r);
+	kfence_report_context(&r);
 	trace_error_report_end(ERROR_DETECTOR_KFENCE, address);
-	pr_err("==================================================================\n");
-
+	kfence_report_rule();
 	kfence_report_unlock(locked);
 	local_irq_restore(flags);
 	lockdep_on();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Who allocated and freed each KFENCE object: task, CPU, time and stack.
+ * KFENCE stacks: who allocated and freed each object (task, CPU, time and
+ * stack), and which frames of a stack to skip as KFENCE's or the slab
+ * allocator's, so that a stack and a report start at the code to blame.
  *
  * Stacks are kept inline, in the object's metadata, mostly at 4 bytes a
  * frame: a text address is stored as its distance from _text, in units of
@@ -15,13 +17,145 @@
  * 2 stacks per object.
  */
 
+#include <linux/hash.h>
+#include <linux/kallsyms.h>
+#include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/smp.h>
+#include <linux/sprintf.h>
+#include <linux/stacktrace.h>
+#include <linux/string.h>
+#include <asm/kfence.h>
 #include <asm/sections.h>
 
 #include "kfence.h"
+
+/* May be overridden by <asm/kfence.h>. */
+#ifndef ARCH_FUNC_PREFIX
+#define ARCH_FUNC_PREFIX ""
+#endif
+
+/* ===== Stack frames ===== */
+
+/*
+ * Allocator entry points and helpers that sit between KFENCE and the code a
+ * report is about. The first frame after them is the one to blame, for the
+ * title of a report and for the top of an allocation or free stack.
+ */
+static const char *const kfence_allocator_funcs[] = {
+	"kfree", "kfree_sensitive", "kvfree", "kvfree_sensitive", "kvfree_call_rcu",
+	"kmem_cache_free", "kmem_cache_free_bulk", "__kmem_cache_free_bulk",
+	"build_detached_freelist", "slab_free_after_rcu_debug", "do_slab_free", "__slab_free",
+	"kmem_cache_alloc_noprof", "kmem_cache_alloc_node_noprof",
+	"kmem_cache_alloc_lru_noprof", "kmem_cache_alloc_bulk_noprof",
+	"__kmem_cache_alloc_bulk", "__kmalloc_noprof", "__kmalloc_node_noprof",
+	"__kmalloc_cache_noprof", "__kmalloc_cache_node_noprof",
+	"__kmalloc_node_track_caller_noprof", "__kvmalloc_node_noprof",
+	"krealloc_noprof", "kvrealloc_noprof", "slab_alloc_node", "slab_free",
+	"__slab_alloc_node", "__slab_alloc", "___slab_alloc", "__slab_alloc_sampled",
+};
+
+static bool kfence_frame_is_internal(unsigned long ip)
+{
+	char name[KSYM_NAME_LEN];
+	size_t len, plen = strlen(ARCH_FUNC_PREFIX);
+	const char *fn;
+	int i;
+
+	scnprintf(name, sizeof(name), "%ps", (void *)ip);
+	fn = name;
+	if (plen && !strncmp(fn, ARCH_FUNC_PREFIX, plen))
+		fn += plen;
+	/* Ours: every function in mm/kfence is named kfence_* or __kfence_*. */
+	if (str_has_prefix(fn, "kfence_") || str_has_prefix(fn, "__kfence_"))
+		return true;
+	/* Compare up to a compiler suffix such as ".constprop.0" or ".cold". */
+	len = strcspn(fn, ". ");
+	for (i = 0; i < ARRAY_SIZE(kfence_allocator_funcs); i++) {
+		if (strlen(kfence_allocator_funcs[i]) == len &&
+		    !strncmp(fn, kfence_allocator_funcs[i], len))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Looking a frame's name up costs thousands of instructions, and every
+ * sampled allocation and every free of a KFENCE object skips frames, which
+ * are mostly the same few allocator return addresses: remember the verdict
+ * for recent ones. An entry is one word, the address with bit 62 (set in
+ * every kernel text address on 64-bit arm64 and x86) cleared for a frame
+ * that is not internal, so a racing update is either seen whole or not at
+ * all; a lost one only costs a lookup. Only verdicts that cannot go stale
+ * are kept: "internal" for core kernel text, "not internal" for any text.
+ */
+#if BITS_PER_LONG == 64
+#define KFENCE_FRAME_CACHE_BITS	6
+#define KFENCE_FRAME_OURS	BIT(62)
+
+static unsigned long kfence_frame_cache[1 << KFENCE_FRAME_CACHE_BITS];
+
+static bool kfence_frame_skip(unsigned long ip)
+{
+	unsigned long *slot = &kfence_frame_cache[hash_long(ip, KFENCE_FRAME_CACHE_BITS)];
+	unsigned long entry = READ_ONCE(*slot);
+	bool internal;
+
+	if (!(ip & KFENCE_FRAME_OURS))
+		return kfence_frame_is_internal(ip);
+	if ((entry | KFENCE_FRAME_OURS) == ip)
+		return entry & KFENCE_FRAME_OURS;
+	internal = kfence_frame_is_internal(ip);
+	if (!internal)
+		WRITE_ONCE(*slot, ip & ~KFENCE_FRAME_OURS);
+	else if (core_kernel_text(ip))
+		WRITE_ONCE(*slot, ip);
+	return internal;
+}
+#else
+static bool kfence_frame_skip(unsigned long ip)
+{
+	return kfence_frame_is_internal(ip);
+}
+#endif
+
+/**
+ * kfence_skip_frames() - number of leading KFENCE and allocator frames
+ * @entries: a stack trace, innermost frame first
+ * @n: number of entries
+ *
+ * Return: index of the first frame that belongs to neither KFENCE nor the slab
+ * allocator's entry points, or 0 if every frame does.
+ */
+int kfence_skip_frames(const unsigned long *entries, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!kfence_frame_skip(entries[i]))
+			return i;
+	}
+	return 0;
+}
+
+/**
+ * kfence_save_stack() - the current stack, and where the code to blame starts
+ * @entries: room for KFENCE_STACK_DEPTH entries
+ * @skip: set to kfence_skip_frames() of the stack
+ *
+ * Return: the number of entries saved.
+ */
+int kfence_save_stack(unsigned long *entries, int *skip)
+{
+	int n = stack_trace_save(entries, KFENCE_STACK_DEPTH, 0);
+
+	*skip = kfence_skip_frames(entries, n);
+	return n;
+}
+
+/* ===== Tracks ===== */
 
 #define KFENCE_FRAME_SHIFT	(IS_ENABLED(CONFIG_ARM64) ? 2 : 0)
 #define KFENCE_FRAME_FAR	S32_MIN	/* the next two entries hold the address */
