@@ -45,10 +45,10 @@ extern char *__kfence_pool;
  * @start: first byte of the pool; NULL until the pool is set up
  * @size: size of the pool in bytes; 0 until the pool is set up
  *
- * Both words share one aligned pair, so that the check costs two loads from
- * one cache line through one address. Each word is written once, when the
- * pool is published, and the two loads are not ordered: every mix of old and
- * new values must be safe, which kfence_span_contains() sees to.
+ * Both words share one aligned pair, on one cache line. The start is
+ * written first and the size last, with release semantics; readers load the
+ * size with acquire semantics, then the start: whoever sees the size sees
+ * the start, and a zero size contains nothing, so no other test is needed.
  */
 struct kfence_pool_span {
 	char *start;
@@ -68,36 +68,21 @@ DECLARE_STATIC_KEY_FALSE(kfence_allocation_key);
 extern atomic_t kfence_allocation_gate;
 
 /**
- * kfence_span_contains() - check an address against one reading of the span
- * @start: the span's start, as read
- * @size: the span's size, as read
- * @addr: address to check
- *
- * A reader racing with the pool's publication may see the size before the
- * start: with a NULL start the range would then cover the lowest addresses,
- * NULL among them. A NULL start therefore contains nothing; the test costs a
- * compare on registers already loaded (a conditional compare on arm64).
- *
- * Return: true if @addr lies in [@start, @start + @size) and @start is set.
- */
-static __always_inline bool kfence_span_contains(const char *start, unsigned long size,
-						 const void *addr)
-{
-	return (unsigned long)((const char *)addr - start) < size && start;
-}
-
-/**
  * is_kfence_address() - check if an address belongs to the KFENCE pool
  * @addr: address to check
  *
  * Return: true if @addr lies in the KFENCE pool, including its guard pages.
- * Two loads from one aligned pair, a subtraction and two compares; safe to
- * call with any value, including NULL and before KFENCE is initialized.
+ * Two loads from one aligned pair (the first with acquire semantics: free on
+ * x86, an LDAR on arm64), a subtraction and a compare; safe to call with any
+ * value, including NULL and before KFENCE is initialized.
  */
 static __always_inline bool is_kfence_address(const void *addr)
 {
-	return unlikely(kfence_span_contains(READ_ONCE(__kfence_pool_span.start),
-					     READ_ONCE(__kfence_pool_span.size), addr));
+	/* Pairs with kfence_publish_pool(): a size seen means a start seen. */
+	unsigned long size = smp_load_acquire(&__kfence_pool_span.size);
+
+	return unlikely((unsigned long)((const char *)addr -
+					READ_ONCE(__kfence_pool_span.start)) < size);
 }
 
 /**

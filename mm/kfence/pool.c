@@ -173,19 +173,19 @@ static void kfence_reset_pool_pages(unsigned long protected)
  * The metadata goes first, for code that looks at the pool without
  * allocating from it: kfence_slots_acquire() pairs with the release.
  *
- * Then the span that is_kfence_address() reads. Plain stores suffice: that
- * check is safe with any mix of old and new words (kfence_span_contains()),
- * and whoever holds a KFENCE object, to free it or to ask about it, got it
- * from a slot that kfence_slots_open() queues after this under
- * kfence_slots_lock: the lock orders these stores before the slot is
- * taken, and the object's hand-over to its user carries them along.
+ * Then the span that is_kfence_address() reads: the start, then the size
+ * with release semantics, so that a reader who sees the size sees the start
+ * (see struct kfence_pool_span). Whoever holds a KFENCE object got it from a
+ * slot that kfence_slots_open() queues after this under kfence_slots_lock,
+ * which orders both stores before the slot is taken.
  */
 static void kfence_publish_pool(struct kfence_metadata *meta)
 {
 	/* Pairs with kfence_slots_acquire(). */
 	smp_store_release(&kfence_slots, meta);
 	WRITE_ONCE(__kfence_pool_span.start, __kfence_pool);
-	WRITE_ONCE(__kfence_pool_span.size, KFENCE_POOL_SIZE);
+	/* Pairs with is_kfence_address(): the size is seen after the start. */
+	smp_store_release(&__kfence_pool_span.size, KFENCE_POOL_SIZE);
 }
 
 /*
