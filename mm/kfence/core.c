@@ -8,6 +8,7 @@
 
 #define pr_fmt(fmt) "kfence: " fmt
 
+#include <linux/alloc_tag.h>
 #include <linux/atomic.h>
 #include <linux/kfence.h>
 #include <linux/list.h>
@@ -130,7 +131,7 @@ static void *kfence_slot_hand_out(struct kfence_metadata *meta, unsigned long fl
 	meta->fault_injected = false;
 	kfence_track_set(&meta->alloc_info, entries, n);
 	meta->free_info.nr_frames = 0;
-	virt_to_slab((void *)page)->slab_cache = s;
+	WRITE_ONCE(virt_to_slab((void *)page)->slab_cache, s);
 	/* A guard page a report opened while the slot was free: close it now. */
 	kfence_close_open_guard(meta);
 
@@ -293,6 +294,11 @@ static void kfence_free_object(void *addr, struct kfence_metadata *meta, bool zo
 
 	raw_spin_lock_irqsave(&meta->slot_lock, flags);
 	if (meta->state != KFENCE_OBJECT_ALLOCATED || meta->addr != (unsigned long)addr) {
+		/* A zombie its owner freed meanwhile: nothing left to retire. */
+		if (zombie) {
+			raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+			return;
+		}
 		/* Double free, or a pointer into the middle: report, change nothing. */
 		kfence_report_error((unsigned long)addr, false, NULL, meta,
 				    KFENCE_ERROR_INVALID_FREE);
@@ -361,31 +367,64 @@ void *kfence_object_start(const void *addr)
 /* ===== Cache shutdown and object info ===== */
 
 /*
- * A zombie outlives its cache, yet kfree() reads the cache from the slab
- * before KFENCE sees the object. Point the slab at the kmalloc cache of its
- * size, which is never destroyed, so that a late kfree() reaches KFENCE and
- * is reported without reading the destroyed cache. The memory cgroup charge
- * goes now, while the cache that sized it is still there.
+ * Detach a slot from @s, which is being destroyed: clear its cache, and
+ * point its slab at the kmalloc cache of its size, which is never destroyed.
+ * kfree() reads the cache from the slab before KFENCE sees the object, so a
+ * late or double kfree() of any object @s ever had in this slot must not
+ * find @s there; freed slots are repointed as well as zombies. The slot
+ * lock keeps a new owner (which sets its own cache) out meanwhile.
+ *
+ * A zombie still holds its memory cgroup charge and allocation tag: they go
+ * now, while @s is there to size them, taken once with xchg() so that an
+ * owner freeing the zombie concurrently (a bug, but one a year of uptime
+ * meets) cannot drop them a second time. The later kfree() then finds
+ * nothing to uncharge.
+ *
+ * Return: true if the slot still belonged to @s.
  */
-static void kfence_orphan_zombie(struct kfence_metadata *meta, struct kmem_cache *s)
+static bool kfence_detach_slot(struct kfence_metadata *meta, struct kmem_cache *s)
 {
 	struct slab *slab = virt_to_slab((void *)meta->addr);
+	struct slabobj_ext ext __maybe_unused = {};
+	unsigned long flags;
 
+	raw_spin_lock_irqsave(&meta->slot_lock, flags);
+	if (meta->cache != s) {
+		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+		return false;
+	}
+	WRITE_ONCE(slab->slab_cache, kmalloc_slab(meta->size, NULL, GFP_KERNEL, 0));
+	meta->cache = NULL;
 #ifdef CONFIG_MEMCG
-	if (meta->obj_exts.objcg) {
+	ext.objcg = xchg(&meta->obj_exts.objcg, NULL);
+#endif
+#ifdef CONFIG_MEM_ALLOC_PROFILING
+	ext.ref.ct = xchg(&meta->obj_exts.ref.ct, NULL);
+	/* Under MEM_ALLOC_PROFILING_DEBUG, a late kfree() then does not warn. */
+	if (ext.ref.ct)
+		set_codetag_empty(&meta->obj_exts.ref);
+#endif
+	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+
+	/* Uncharging may sleep on PREEMPT_RT: not under the raw slot lock. */
+#ifdef CONFIG_MEMCG
+	if (ext.objcg) {
 		void *obj = (void *)meta->addr;
 
-		__memcg_slab_free_hook(s, slab, &obj, 1, slab_obj_exts(slab));
+		__memcg_slab_free_hook(s, slab, &obj, 1, &ext);
 	}
 #endif
-	slab->slab_cache = kmalloc_slab(meta->size, NULL, GFP_KERNEL, 0);
+#ifdef CONFIG_MEM_ALLOC_PROFILING
+	alloc_tag_sub(&ext.ref, s->size);
+#endif
+	return true;
 }
 
 void kfence_shutdown_cache(struct kmem_cache *s)
 {
 	struct kfence_metadata *meta_array = kfence_slots_acquire();
-	unsigned long i, flags;
-	bool unhooked = false;
+	bool detached = false;
+	unsigned long i;
 
 	if (!meta_array)
 		return;
@@ -398,21 +437,13 @@ void kfence_shutdown_cache(struct kmem_cache *s)
 		/* kmem_cache_destroy() waited for RCU; a late one is waited for here. */
 		if (READ_ONCE(meta->state) == KFENCE_OBJECT_RCU_FREEING)
 			rcu_barrier();
-		/* Zombie slots are never reused: nothing else writes its slab now. */
-		if (READ_ONCE(meta->state) == KFENCE_OBJECT_ALLOCATED) {
+		/* Still allocated: a leak, retired as a zombie, never reused. */
+		if (READ_ONCE(meta->state) == KFENCE_OBJECT_ALLOCATED)
 			kfence_free_object((void *)meta->addr, meta, true);
-			kfence_orphan_zombie(meta, s);
-		}
-
-		raw_spin_lock_irqsave(&meta->slot_lock, flags);
-		if (meta->cache == s) {
-			meta->cache = NULL;
-			unhooked = true;
-		}
-		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+		detached |= kfence_detach_slot(meta, s);
 	}
 	/* kfence/objects may be printing a copy that still points to @s. */
-	if (unhooked)
+	if (detached)
 		synchronize_rcu();
 }
 

@@ -488,6 +488,9 @@ static void test_num_objects_sizes_pool(struct kunit *test)
 		unsigned long page = (unsigned long)__kfence_pool + i * PAGE_SIZE;
 		struct folio *folio = page_folio(virt_to_page((void *)page));
 
+		/* __slab_free() finds KFENCE objects by this flag: slabs only. */
+		KUNIT_EXPECT_EQ_MSG(test, slab_test_kfence(folio_slab(folio)),
+				    folio_test_slab(folio), "pool page %lu", i);
 		if (!folio_test_slab(folio))
 			continue;
 		typed++;
@@ -1294,6 +1297,36 @@ static void test_zombie_write_and_free(struct kunit *test)
 }
 
 /*
+ * A slot freed before its cache is destroyed must not keep pointing at the
+ * destroyed cache either: a double kfree() after the destroy reads the
+ * cache from the slab before KFENCE reports it.
+ */
+static void test_destroyed_cache_freed_slot(struct kunit *test)
+{
+	struct kmem_cache *c = kmem_cache_create("kct-freed-slot", 32, 0, SLAB_NO_MERGE, NULL);
+	struct kfence_metadata *meta;
+	char *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = kct_cache_alloc(test, c);
+	meta = kfence_meta_of((unsigned long)p);
+	kmem_cache_free(c, p);
+	KUNIT_EXPECT_PTR_EQ(test, virt_to_slab(p)->slab_cache, c);
+	kmem_cache_destroy(c);
+	/* Reused meanwhile by another cache, the slot would say nothing of this test. */
+	KUNIT_ASSERT_EQ(test, READ_ONCE(meta->state), KFENCE_OBJECT_FREED);
+	KUNIT_EXPECT_PTR_NE(test, virt_to_slab(p)->slab_cache, c);
+	KUNIT_EXPECT_PTR_EQ(test, virt_to_slab(p)->slab_cache,
+			    kmalloc_slab(32, NULL, GFP_KERNEL, 0));
+	KUNIT_EXPECT_NULL(test, READ_ONCE(meta->cache));
+
+	kct_log_reset();
+	kfree(p);
+	kct_expect_common(test, "BUG: KFENCE: invalid free", test_destroyed_cache_freed_slot);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(meta->state), KFENCE_OBJECT_FREED);
+}
+
+/*
  * kfree_bulk() and kmem_cache_free_bulk() with KFENCE objects among slab
  * ones: each KFENCE object is freed by KFENCE, with its redzone checked.
  */
@@ -2004,6 +2037,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_rcu_double_free_in_grace_period),
 	KUNIT_CASE(test_cache_destroy_rcu_pending),
 	KUNIT_CASE(test_zombie_write_and_free),
+	KUNIT_CASE(test_destroyed_cache_freed_slot),
 	KUNIT_CASE(test_free_bulk_mixed),
 	KUNIT_CASE(test_slub_debug_cache),
 	KUNIT_CASE(test_gfp_account),

@@ -161,6 +161,7 @@ static void kfence_reset_pool_pages(unsigned long protected)
 #ifdef CONFIG_MEMCG
 		slab->obj_exts = 0;
 #endif
+		slab_clear_kfence(slab);
 		__folio_clear_slab(slab_folio(slab));
 	}
 	for (i = 0; i < protected; i++)
@@ -207,6 +208,8 @@ static bool kfence_setup_pool(struct kfence_metadata *meta)
 		struct slab *slab = page_slab(nth_page(pages, i));
 
 		__folio_set_slab(slab_folio(slab));
+		/* How __slab_free() tells a KFENCE object, see slab_test_kfence(). */
+		slab_set_kfence(slab);
 		slab->objects = 1;
 #ifdef CONFIG_MEMCG
 		slab->obj_exts = (unsigned long)&meta[i / 2 - 1].obj_exts | MEMCG_DATA_OBJEXTS;
