@@ -208,11 +208,10 @@ void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags)
 	/*
 	 * The pool has one page per object and sits in ZONE_NORMAL of a single
 	 * node. A __GFP_THISNODE caller is bound to a node we are not told, so
-	 * it is skipped on every system: on one node this costs only the rare
-	 * node-bound allocations, and the behaviour does not depend on the
-	 * topology.
+	 * it is skipped where there is another node to be bound to.
 	 */
-	if (size > PAGE_SIZE || (flags & (GFP_ZONEMASK | __GFP_THISNODE)) ||
+	if (size > PAGE_SIZE || (flags & GFP_ZONEMASK) ||
+	    ((flags & __GFP_THISNODE) && num_online_nodes() > 1) ||
 	    (s->flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32))) {
 		atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_INCOMPAT]);
 		return NULL;
@@ -284,8 +283,17 @@ static void kfence_rcu_free(struct rcu_head *h)
 	kfence_release(meta, flags, false);
 }
 
-static void kfence_free_object(void *addr, struct kfence_metadata *meta, bool zombie)
+/*
+ * Free @addr, an object of slot @meta. @zombie_of is NULL for a free by the
+ * object's owner; kfence_shutdown_cache() passes the cache being destroyed
+ * to retire the object as a zombie, which only happens if the slot still
+ * holds a live object of that cache: its owner may have freed it since, and
+ * the slot may even hold another cache's object now.
+ */
+static void kfence_free_object(void *addr, struct kfence_metadata *meta,
+			       struct kmem_cache *zombie_of)
 {
+	bool zombie = zombie_of;
 	unsigned long entries[KFENCE_STACK_DEPTH];
 	unsigned long flags;
 	int n, skip;
@@ -293,12 +301,12 @@ static void kfence_free_object(void *addr, struct kfence_metadata *meta, bool zo
 	n = kfence_save_stack(entries, &skip);
 
 	raw_spin_lock_irqsave(&meta->slot_lock, flags);
+	if (zombie && (meta->cache != zombie_of || meta->state != KFENCE_OBJECT_ALLOCATED)) {
+		/* Freed by its owner meanwhile: nothing left to retire. */
+		raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
+		return;
+	}
 	if (meta->state != KFENCE_OBJECT_ALLOCATED || meta->addr != (unsigned long)addr) {
-		/* A zombie its owner freed meanwhile: nothing left to retire. */
-		if (zombie) {
-			raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
-			return;
-		}
 		/* Double free, or a pointer into the middle: report, change nothing. */
 		kfence_report_error((unsigned long)addr, false, NULL, meta,
 				    KFENCE_ERROR_INVALID_FREE);
@@ -328,7 +336,7 @@ void __kfence_free(void *addr)
 				    KFENCE_ERROR_INVALID_FREE);
 		return;
 	}
-	kfence_free_object(addr, meta, false);
+	kfence_free_object(addr, meta, NULL);
 }
 
 /*
@@ -375,17 +383,18 @@ void *kfence_object_start(const void *addr)
  * lock keeps a new owner (which sets its own cache) out meanwhile.
  *
  * A zombie still holds its memory cgroup charge and allocation tag: they go
- * now, while @s is there to size them, taken once with xchg() so that an
- * owner freeing the zombie concurrently (a bug, but one a year of uptime
- * meets) cannot drop them a second time. The later kfree() then finds
- * nothing to uncharge.
+ * now, while @s is there to size them, and the owner's later kfree() finds
+ * nothing to drop. Taking them with xchg() keeps this side from dropping
+ * them twice; an owner that frees the zombie while its cache is being
+ * destroyed (a bug of its own) can still race with it, as it could with
+ * SLUB.
  *
  * Return: true if the slot still belonged to @s.
  */
 static bool kfence_detach_slot(struct kfence_metadata *meta, struct kmem_cache *s)
 {
 	struct slab *slab = virt_to_slab((void *)meta->addr);
-	struct slabobj_ext ext __maybe_unused = {};
+	struct slabobj_ext *exts, ext __maybe_unused = {};
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&meta->slot_lock, flags);
@@ -395,15 +404,19 @@ static bool kfence_detach_slot(struct kfence_metadata *meta, struct kmem_cache *
 	}
 	WRITE_ONCE(slab->slab_cache, kmalloc_slab(meta->size, NULL, GFP_KERNEL, 0));
 	meta->cache = NULL;
+	/* &meta->obj_exts with memcg; a vector allocated on demand without. */
+	exts = slab_obj_exts(slab);
+	if (exts) {
 #ifdef CONFIG_MEMCG
-	ext.objcg = xchg(&meta->obj_exts.objcg, NULL);
+		ext.objcg = xchg(&exts->objcg, NULL);
 #endif
 #ifdef CONFIG_MEM_ALLOC_PROFILING
-	ext.ref.ct = xchg(&meta->obj_exts.ref.ct, NULL);
-	/* Under MEM_ALLOC_PROFILING_DEBUG, a late kfree() then does not warn. */
-	if (ext.ref.ct)
-		set_codetag_empty(&meta->obj_exts.ref);
+		ext.ref.ct = xchg(&exts->ref.ct, NULL);
+		/* Under MEM_ALLOC_PROFILING_DEBUG, a late kfree() then does not warn. */
+		if (ext.ref.ct)
+			set_codetag_empty(&exts->ref);
 #endif
+	}
 	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 
 	/* Uncharging may sleep on PREEMPT_RT: not under the raw slot lock. */
@@ -415,7 +428,8 @@ static bool kfence_detach_slot(struct kfence_metadata *meta, struct kmem_cache *
 	}
 #endif
 #ifdef CONFIG_MEM_ALLOC_PROFILING
-	alloc_tag_sub(&ext.ref, s->size);
+	if (ext.ref.ct)
+		alloc_tag_sub(&ext.ref, s->size);
 #endif
 	return true;
 }
@@ -439,7 +453,7 @@ void kfence_shutdown_cache(struct kmem_cache *s)
 			rcu_barrier();
 		/* Still allocated: a leak, retired as a zombie, never reused. */
 		if (READ_ONCE(meta->state) == KFENCE_OBJECT_ALLOCATED)
-			kfence_free_object((void *)meta->addr, meta, true);
+			kfence_free_object((void *)meta->addr, meta, s);
 		detached |= kfence_detach_slot(meta, s);
 	}
 	/* kfence/objects may be printing a copy that still points to @s. */

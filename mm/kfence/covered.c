@@ -13,6 +13,7 @@
 #include <linux/kfence.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
+#include <linux/random.h>
 #include <linux/stacktrace.h>
 
 #include "kfence.h"
@@ -22,6 +23,7 @@
 
 static atomic_t *kfence_covered;
 static u32 kfence_covered_bits;
+static u32 kfence_covered_seed;
 
 unsigned long kfence_skip_covered_thresh __read_mostly = 75;
 
@@ -55,6 +57,12 @@ void kfence_covered_init(void *storage)
 {
 	kfence_covered = storage;
 	kfence_covered_bits = ilog2(kfence_covered_slots());
+	/*
+	 * A fresh seed per boot: with a fixed one, every machine of a fleet
+	 * would share the same colliding sites, and a site hidden by a
+	 * collision would be hidden everywhere.
+	 */
+	kfence_covered_seed = get_random_u32();
 }
 
 /*
@@ -78,7 +86,7 @@ void kfence_covered_init(void *storage)
 u32 kfence_covered_key(unsigned long *entries, unsigned int n)
 {
 	n = min(filter_irq_stacks(entries, n), KFENCE_COVERED_DEPTH);
-	return jhash(entries, n * sizeof(entries[0]), 0);
+	return jhash(entries, n * sizeof(entries[0]), kfence_covered_seed);
 }
 
 /* The filter's two counters for a key. */

@@ -124,6 +124,7 @@ static bool kfence_guard_page_fault(unsigned long addr, bool is_write, struct pt
 	struct kfence_metadata *meta = bl <= br ? left : right;
 	enum kfence_error_type type = KFENCE_ERROR_OOB;
 	unsigned long flags;
+	bool opened;
 
 	if (min(bl, br) == ULONG_MAX) {
 		/* Next to slots never used: nobody to blame, but still close it later. */
@@ -145,16 +146,21 @@ static bool kfence_guard_page_fault(unsigned long addr, bool is_write, struct pt
 		type = KFENCE_ERROR_INVALID;
 	kfence_report_error(addr, is_write, regs, type == KFENCE_ERROR_OOB ? meta : NULL, type);
 	kfence_note_open_guard(meta, addr);
+	/*
+	 * Let the access through so that the kernel keeps running. Under the
+	 * lock: a free of the slot waiting on it closes the noted page, and
+	 * must not do so before it is opened, or it would stay open untracked.
+	 */
+	opened = kfence_unguard(addr);
 	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
-
-	/* Let the access through so that the kernel keeps running. */
-	return kfence_unguard(addr);
+	return opened;
 }
 
 bool kfence_handle_page_fault(unsigned long addr, bool is_write, struct pt_regs *regs)
 {
 	struct kfence_metadata *meta;
 	unsigned long flags;
+	bool opened;
 
 	if (!is_kfence_address((void *)addr))
 		return false;
@@ -183,8 +189,12 @@ bool kfence_handle_page_fault(unsigned long addr, bool is_write, struct pt_regs 
 		 */
 		kfence_report_error(addr, is_write, regs, meta, KFENCE_ERROR_UAF);
 	}
+	/*
+	 * Let the access through so that the kernel keeps running. Under the
+	 * lock, so that a reuse and free of the slot in between cannot leave
+	 * a freed object's page open behind our back.
+	 */
+	opened = kfence_unguard(addr);
 	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
-
-	/* Let the access through so that the kernel keeps running. */
-	return kfence_unguard(addr);
+	return opened;
 }

@@ -162,6 +162,8 @@ static void kfence_reset_pool_pages(unsigned long protected)
 		slab->obj_exts = 0;
 #endif
 		slab_clear_kfence(slab);
+		slab->freelist = NULL;
+		slab->counters = 0;
 		__folio_clear_slab(slab_folio(slab));
 	}
 	for (i = 0; i < protected; i++)
@@ -210,6 +212,13 @@ static bool kfence_setup_pool(struct kfence_metadata *meta)
 		__folio_set_slab(slab_folio(slab));
 		/* How __slab_free() tells a KFENCE object, see slab_test_kfence(). */
 		slab_set_kfence(slab);
+		/*
+		 * One object, no freelist, never frozen: __slab_free() relies on
+		 * the last two to test for KFENCE only where slabs become full
+		 * or empty, and struct page may hold anything there.
+		 */
+		slab->freelist = NULL;
+		slab->counters = 0;
 		slab->objects = 1;
 #ifdef CONFIG_MEMCG
 		slab->obj_exts = (unsigned long)&meta[i / 2 - 1].obj_exts | MEMCG_DATA_OBJEXTS;
