@@ -798,7 +798,8 @@ static void test_skip_incompatible(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	if (num_online_nodes() > 1) {
 		/* Node-bound callers could get a page of another node: skipped. */
-		KUNIT_EXPECT_FALSE(test, kct_sampled_within(NULL, GFP_KERNEL | __GFP_THISNODE, 500));
+		KUNIT_EXPECT_FALSE(test, kct_sampled_within(NULL, GFP_KERNEL | __GFP_THISNODE,
+							    500));
 		/* The gate opened for us and we were turned away, counted. */
 		KUNIT_EXPECT_GT(test, kct_counter(KFENCE_STAT_SKIP_INCOMPAT), incompat);
 	} else {
