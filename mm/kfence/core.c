@@ -199,20 +199,28 @@ void kfence_inject_fault(struct kfence_metadata *meta)
 	raw_spin_unlock_irqrestore(&meta->slot_lock, flags);
 }
 
+/*
+ * Whether the pool cannot give @s an object of @size for @flags: it has one
+ * page per object, of ZONE_NORMAL memory on a single node, so no larger
+ * objects, no DMA cache or other zone, and no __GFP_THISNODE caller where
+ * there is another node it may be bound to.
+ */
+static bool kfence_cannot_serve(struct kmem_cache *s, size_t size, gfp_t flags)
+{
+	if (size > PAGE_SIZE || (s->flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32)))
+		return true;
+	if (flags & GFP_ZONEMASK)
+		return true;
+	return (flags & __GFP_THISNODE) && num_online_nodes() > 1;
+}
+
 void *__kfence_alloc(struct kmem_cache *s, size_t size, gfp_t flags)
 {
 	unsigned long entries[KFENCE_STACK_DEPTH];
 	int n, skip;
 	u32 hash;
 
-	/*
-	 * The pool has one page per object and sits in ZONE_NORMAL of a single
-	 * node. A __GFP_THISNODE caller is bound to a node we are not told, so
-	 * it is skipped where there is another node to be bound to.
-	 */
-	if (size > PAGE_SIZE || (flags & GFP_ZONEMASK) ||
-	    ((flags & __GFP_THISNODE) && num_online_nodes() > 1) ||
-	    (s->flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32))) {
+	if (kfence_cannot_serve(s, size, flags)) {
 		atomic_long_inc(&kfence_stats[KFENCE_STAT_SKIP_INCOMPAT]);
 		return NULL;
 	}
