@@ -1489,6 +1489,13 @@ static void test_uaf_racing_reuse(struct kunit *test)
 	char *p = kct_alloc(test, 32, KCT_ANY);
 
 	/*
+	 * With KFENCE_STRESS_TEST_FAULTS the object may have come with an
+	 * injected fault, which the handler would rightly take for its own:
+	 * the first access consumes it.
+	 */
+	READ_ONCE(p[0]);
+	KUNIT_ASSERT_FALSE(test, READ_ONCE(kfence_meta_of((unsigned long)p)->fault_injected));
+	/*
 	 * What the fault handler finds when a use-after-free faulted on a
 	 * freed slot and the slot was handed out again before the handler
 	 * took its lock: a live object whose page KFENCE did not protect.
