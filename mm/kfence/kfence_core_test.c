@@ -13,6 +13,7 @@
 #include <linux/delay.h>
 #include <linux/init.h>
 #include <linux/irq_work.h>
+#include <linux/jhash.h>
 #include <linux/jiffies.h>
 #include <linux/kfence.h>
 #include <linux/kthread.h>
@@ -874,6 +875,22 @@ static noinline void kct_run_irq_deeper(struct kct_irq_alloc *a)
 {
 	kct_run_irq(a);
 	barrier();
+}
+
+/*
+ * The filter's keys are seeded at boot, so that machines do not share their
+ * colliding sites: a key is not the unseeded hash of its frames (they match
+ * by chance once in 2^32 boots).
+ */
+static void test_covered_key_seeded(struct kunit *test)
+{
+	unsigned long entries[4] = {
+		_THIS_IP_, (unsigned long)test_covered_key_seeded,
+		(unsigned long)kct_alloc, (unsigned long)kfree,
+	};
+
+	KUNIT_EXPECT_NE(test, kfence_covered_key(entries, ARRAY_SIZE(entries)),
+			jhash(entries, sizeof(entries), 0));
 }
 
 static void test_covered_irq_stacks(struct kunit *test)
@@ -2051,6 +2068,7 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_pool_exhaustion),
 	KUNIT_CASE(test_skip_covered),
 	KUNIT_CASE(test_covered_irq_stacks),
+	KUNIT_CASE(test_covered_key_seeded),
 	KUNIT_CASE(test_cache_destroy_zombie),
 	KUNIT_CASE(test_zombie_slot_not_reused),
 	KUNIT_CASE(test_skip_incompatible),
