@@ -8,6 +8,8 @@
 
 #include <linux/atomic.h>
 #include <linux/kfence.h>
+#include <linux/percpu.h>
+#include <linux/ptrace.h>
 #include <linux/spinlock.h>
 
 #include <asm/tlbflush.h>
@@ -94,6 +96,35 @@ static void kfence_note_open_guard(struct kfence_metadata *meta, unsigned long a
 /* ===== Faults ===== */
 
 /*
+ * The access a report let through can fault again before it is retried:
+ * a free or an allocation beside the guard page closes it in between. That
+ * retry is the same instruction at the same address on the same CPU, with
+ * no other KFENCE fault there since; it is not a new bug, so the page is
+ * opened again and nothing reported. (A loop that hits the same address
+ * again from the same instruction after the page was closed is reported
+ * once for its first hit: upstream, which never closes the page again,
+ * reports it once too.)
+ */
+struct kfence_last_fault {
+	unsigned long addr;
+	unsigned long pc;
+};
+
+static DEFINE_PER_CPU(struct kfence_last_fault, kfence_last_fault);
+
+static bool kfence_fault_is_retry(unsigned long addr, struct pt_regs *regs)
+{
+	/* A migration in between only costs the retry a second report. */
+	struct kfence_last_fault *last = raw_cpu_ptr(&kfence_last_fault);
+	unsigned long pc = regs ? instruction_pointer(regs) : 0;
+	bool retry = pc && last->addr == addr && last->pc == pc;
+
+	last->addr = addr;
+	last->pc = pc;
+	return retry;
+}
+
+/*
  * How much a neighbour of guard page @addr is to blame for an access to it:
  * the lower the better, ULONG_MAX for none. A live object is blamed before
  * a freed one (whose overflow raced with its free), then the nearer one.
@@ -123,6 +154,7 @@ static bool kfence_guard_page_fault(unsigned long addr, bool is_write, struct pt
 	unsigned long bl = kfence_blame(left, addr), br = kfence_blame(right, addr);
 	struct kfence_metadata *meta = bl <= br ? left : right;
 	enum kfence_error_type type = KFENCE_ERROR_OOB;
+	bool retry = kfence_fault_is_retry(addr, regs);
 	unsigned long flags;
 	bool opened;
 
@@ -144,7 +176,9 @@ static bool kfence_guard_page_fault(unsigned long addr, bool is_write, struct pt
 	raw_spin_lock_irqsave(&meta->slot_lock, flags);
 	if (meta->state == KFENCE_OBJECT_UNUSED)
 		type = KFENCE_ERROR_INVALID;
-	kfence_report_error(addr, is_write, regs, type == KFENCE_ERROR_OOB ? meta : NULL, type);
+	if (!retry)
+		kfence_report_error(addr, is_write, regs,
+				    type == KFENCE_ERROR_OOB ? meta : NULL, type);
 	kfence_note_open_guard(meta, addr);
 	/*
 	 * Let the access through so that the kernel keeps running. Under the

@@ -17,6 +17,7 @@
 #include <linux/jiffies.h>
 #include <linux/kfence.h>
 #include <linux/kthread.h>
+#include <linux/ptrace.h>
 #include <linux/moduleparam.h>
 #include <linux/panic.h>
 #include <linux/rcupdate.h>
@@ -893,6 +894,25 @@ static void test_covered_key_seeded(struct kunit *test)
 			jhash(entries, sizeof(entries), 0));
 }
 
+/*
+ * krealloc() and ksize() check the object's first byte with KASAN before
+ * anything else: on a KASAN kernel, KFENCE's objects (untagged, their
+ * shadow never opened) must pass that check. A shrink stays in place.
+ */
+static void test_krealloc_in_place(struct kunit *test)
+{
+	char *p = kct_alloc(test, 64, KCT_ANY);
+	char *q;
+
+	memset(p, 0x5a, 64);
+	KUNIT_EXPECT_EQ(test, ksize(p), 64UL);
+	q = krealloc(p, 32, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_TRUE(test, q && !memchr_inv(q, 0x5a, 32));
+	kfree(q ?: p);
+	KUNIT_EXPECT_EQ(test, kct_reports(), 0);
+}
+
 static void test_covered_irq_stacks(struct kunit *test)
 {
 	unsigned long timeout = jiffies + msecs_to_jiffies(20000);
@@ -1072,6 +1092,34 @@ static void test_report_left_oob_write(struct kunit *test)
 	/* The guard page is protected again once the object is gone. */
 	WRITE_ONCE(p[-3], 1);
 	KUNIT_EXPECT_EQ(test, kct_reports(), 2);
+}
+
+/*
+ * An access that a report let through can fault again before its retry,
+ * when a free beside the guard page closes the page in between (seen with
+ * KASAN's slower kernel): one bug, one report. The same instruction at
+ * the same address faulting again reports nothing; another instruction
+ * does.
+ */
+static void test_guard_refault_reported_once(struct kunit *test)
+{
+	char *p = kct_alloc(test, 32, KCT_LEFT);
+	unsigned long addr = (unsigned long)p - 3;
+	struct pt_regs regs = {};
+
+	migrate_disable();
+	kct_log_reset();
+	/* Two instructions of this function (_THIS_IP_ twice may merge). */
+	instruction_pointer_set(&regs, (unsigned long)test_guard_refault_reported_once + 4);
+	KUNIT_EXPECT_TRUE(test, kfence_handle_page_fault(addr, true, &regs));
+	KUNIT_EXPECT_EQ(test, kct_reports(), 1);
+	KUNIT_EXPECT_TRUE(test, kfence_handle_page_fault(addr, true, &regs));
+	KUNIT_EXPECT_EQ(test, kct_reports(), 1);
+	instruction_pointer_set(&regs, (unsigned long)test_guard_refault_reported_once + 8);
+	KUNIT_EXPECT_TRUE(test, kfence_handle_page_fault(addr, true, &regs));
+	KUNIT_EXPECT_EQ(test, kct_reports(), 2);
+	migrate_enable();
+	kfree(p);
 }
 
 static void test_report_uaf_fields(struct kunit *test)
@@ -2069,6 +2117,8 @@ static struct kunit_case kfence_core_cases[] = {
 	KUNIT_CASE(test_skip_covered),
 	KUNIT_CASE(test_covered_irq_stacks),
 	KUNIT_CASE(test_covered_key_seeded),
+	KUNIT_CASE(test_krealloc_in_place),
+	KUNIT_CASE(test_guard_refault_reported_once),
 	KUNIT_CASE(test_cache_destroy_zombie),
 	KUNIT_CASE(test_zombie_slot_not_reused),
 	KUNIT_CASE(test_skip_incompatible),
