@@ -14,6 +14,7 @@
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/kasan-enabled.h>
+#include <linux/kasan.h>
 #include <linux/kfence.h>
 #include <linux/kmemleak.h>
 #include <linux/memblock.h>
@@ -317,6 +318,15 @@ void __init kfence_init(void)
 
 /* ===== Late enable ===== */
 
+/* Pages from the page allocator lose the tags KASAN gave them. */
+static void kfence_untag_pages(struct page *pages, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		page_kasan_tag_reset(pages + i);
+}
+
 /**
  * kfence_init_late() - allocate and set up the pool after boot, and start
  *
@@ -349,7 +359,12 @@ int kfence_init_late(void)
 	if (!meta)
 		goto free_pages;
 
-	__kfence_pool = page_to_virt(pages);
+	/*
+	 * KASAN's tag mode gave each chunk of the allocation a tag of its own:
+	 * the pool is one range reached through untagged pointers, as at boot.
+	 */
+	kfence_untag_pages(pages, nr);
+	__kfence_pool = kasan_reset_tag(page_to_virt(pages));
 	if (!kfence_setup_pool(meta)) {
 		pr_err("cannot set up the pool\n");
 		vfree(meta);
