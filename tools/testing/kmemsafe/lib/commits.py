@@ -42,6 +42,12 @@ LATER = {
         "lib/Kconfig.kfence": lambda t: re.sub(
             r"config KFENCE_CORE_KUNIT_TEST\n(?:.*\n)*?(?=\n(?:config|endif))\n", "", t),
     },
+    "mm/kasan/kasan_core_test.c": {
+        "mm/kasan/Makefile": lambda t: "".join(
+            l for l in t.splitlines(True) if "kasan_core_test" not in l),
+        "lib/Kconfig.kasan": lambda t: re.sub(
+            r"config KASAN_CORE_KUNIT_TEST\n(?:.*\n)*?(?=\n(?:config|endif))\n", "", t),
+    },
 }
 
 def am(patch):

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The allocator hooks: what happens to the shadow when the page allocator,
+ * SLUB, large kmalloc and mempool hand memory out and take it back, and the
+ * checks of frees. Written against the shadow operations of kasan.h, so that
+ * another mode needs its own tag (or poison) values, not its own hooks.
+ *
+ * Tags in the tag mode:
+ *  - pages get a random tag, kept in the page flags, so page_address()
+ *    returns a pointer that carries it;
+ *  - slab pages are reset to the match-all tag, and objects get their own;
+ *  - objects of caches with a constructor or SLAB_TYPESAFE_BY_RCU keep one
+ *    tag for the life of the slab (a stale pointer into them may still be
+ *    used legally), chosen when the slab is made;
+ *  - other objects get a fresh tag at every allocation, never the tag of
+ *    the granule just before or just after them, so that a linear overflow
+ *    into a neighbouring object is always caught.
+ */
+
+#include <linux/export.h>
+#include <linux/hash.h>
+#include <linux/kasan.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+
+#include "kasan.h"
+#include "../slab.h"
+
+/* ---- Report suppression --------------------------------------------- */
+
+/**
+ * kasan_enable_current() - let KASAN report bugs of the current task again
+ *
+ * Undoes one kasan_disable_current(); calls nest.
+ */
+void kasan_enable_current(void)
+{
+	current->kasan_depth++;
+}
+EXPORT_SYMBOL(kasan_enable_current);
+
+/**
+ * kasan_disable_current() - stop KASAN reporting bugs of the current task
+ *
+ * For code that reads memory it knows to be poisoned (slab debugging,
+ * kmemleak's scan). Checks still run; only the reports are suppressed.
+ */
+void kasan_disable_current(void)
+{
+	current->kasan_depth--;
+}
+EXPORT_SYMBOL(kasan_disable_current);
+
+/* ---- Tags for objects ----------------------------------------------- */
+
+static u32 kasan_slab_seed __ro_after_init;
+
+/**
+ * kasan_init_slab_seed() - seed the tags of caches that keep them
+ * @seed: a boot-time value
+ *
+ * Called by kasan_init_sw_tags(), before the first cache with a
+ * constructor is made. The tags of such a slab are a function of the seed,
+ * the slab's page and the object's index: a slab made again on the same
+ * page in the same boot gets the same tags.
+ */
+void __init kasan_init_slab_seed(u32 seed)
+{
+	kasan_slab_seed = hash_32(seed ^ 0x5bd1e995u, 32);
+}
+
+/*
+ * Tags of a slab whose objects keep theirs: a per-slab start plus the
+ * object's index, so consecutive objects always differ, wherever the
+ * allocator's free list starts.
+ */
+static u8 kasan_fixed_tag(struct kmem_cache *cache, const void *object)
+{
+	struct slab *slab = virt_to_slab(object);
+	unsigned int span = KASAN_TAG_MAX - KASAN_TAG_MIN + 1;
+	u32 start = hash_32(kasan_slab_seed ^
+			    (u32)((unsigned long)slab_address(slab) >> PAGE_SHIFT),
+			    16);
+
+	return KASAN_TAG_MIN + (start + obj_to_index(cache, slab, (void *)object)) % span;
+}
+
+static __always_inline u8 kasan_shadow_byte(const void *addr)
+{
+	return *kasan_shadow_of(addr);
+}
+
+/*
+ * A fresh tag for an object of @size bytes at @object, different from the
+ * tags of the granules that border it inside its slab (the shadow beyond a
+ * slab may not be mapped: a hole in the linear map). Two redraws at most:
+ * three consecutive values cannot all match two neighbours.
+ */
+static u8 kasan_fresh_tag(struct kmem_cache *cache, const void *object,
+			  size_t size)
+{
+	const void *start = kasan_reset_tag(object);
+	const void *next = start + round_up(size, KASAN_GRANULE_SIZE);
+	struct slab *slab = virt_to_slab(start);
+	const void *first = slab_address(slab);
+	u8 before = KASAN_TAG_INVALID, after = KASAN_TAG_INVALID;
+	u8 tag = kasan_random_tag();
+
+	if (start > first)
+		before = kasan_shadow_byte(start - KASAN_GRANULE_SIZE);
+	if (next < first + slab_size(slab))
+		after = kasan_shadow_byte(next);
+
+	while (tag == before || tag == after)
+		tag = tag == KASAN_TAG_MAX ? KASAN_TAG_MIN : tag + 1;
+	return tag;
+}
+
+static __always_inline bool kasan_cache_keeps_tags(struct kmem_cache *cache)
+{
+	return cache->ctor || (cache->flags & SLAB_TYPESAFE_BY_RCU);
+}
+
+/* ---- Pages ----------------------------------------------------------- */
+
+bool __kasan_unpoison_pages(struct page *page, unsigned int order, bool init)
+{
+	u8 tag = kasan_random_tag();
+	unsigned long i;
+
+	if (unlikely(PageHighMem(page)))
+		return false;
+
+	for (i = 0; i < (1UL << order); i++)
+		page_kasan_tag_set(page + i, tag);
+	kasan_unpoison(set_tag(page_address(page), tag), PAGE_SIZE << order,
+		       init);
+	return true;
+}
+
+void __kasan_poison_pages(struct page *page, unsigned int order, bool init)
+{
+	if (likely(!PageHighMem(page)))
+		kasan_poison(page_address(page), PAGE_SIZE << order,
+			     KASAN_SHADOW_FREED, init);
+}
+
+void __kasan_unpoison_range(const void *addr, size_t size)
+{
+	if (!is_kfence_address(addr))
+		kasan_unpoison(addr, size, false);
+}
+
+/* ---- Slabs and their objects ---------------------------------------- */
+
+void __kasan_poison_slab(struct slab *slab)
+{
+	struct page *page = slab_page(slab);
+	unsigned long i, nr = compound_nr(page);
+
+	/* Objects get tags of their own: the slab's pages carry none. */
+	for (i = 0; i < nr; i++)
+		page_kasan_tag_reset(page + i);
+	kasan_poison(page_address(page), page_size(page), KASAN_SHADOW_REDZONE,
+		     false);
+}
+
+void * __must_check __kasan_init_slab_obj(struct kmem_cache *cache,
+					  const void *object)
+{
+	if (!kasan_cache_keeps_tags(cache))
+		return (void *)object;
+	return set_tag(object, kasan_fixed_tag(cache, object));
+}
+
+void __kasan_unpoison_new_object(struct kmem_cache *cache, void *object)
+{
+	kasan_unpoison(object, cache->object_size, false);
+}
+
+void __kasan_poison_new_object(struct kmem_cache *cache, void *object)
+{
+	kasan_poison(object, cache->object_size, KASAN_SHADOW_REDZONE, false);
+}
+
+void * __must_check __kasan_slab_alloc(struct kmem_cache *cache, void *object,
+				       gfp_t flags, bool init)
+{
+	u8 tag;
+
+	if (unlikely(!object) || is_kfence_address(object))
+		return object;
+
+	if (kasan_cache_keeps_tags(cache))
+		tag = get_tag(object);
+	else
+		tag = kasan_fresh_tag(cache, object, cache->object_size);
+	object = set_tag(object, tag);
+	kasan_unpoison(object, cache->object_size, init);
+
+	/* kmalloc objects are recorded by __kasan_kmalloc(), with their size. */
+	if (!is_kmalloc_cache(cache))
+		kasan_record_alloc(object, flags);
+	return object;
+}
+
+/* Close [object + size, end of object): the granules past the request. */
+static void kasan_close_tail(const void *object, size_t size, size_t capacity)
+{
+	size_t used = round_up(size, KASAN_GRANULE_SIZE);
+
+	if (used < capacity)
+		kasan_poison(object + used, capacity - used,
+			     KASAN_SHADOW_REDZONE, false);
+}
+
+void * __must_check __kasan_kmalloc(struct kmem_cache *cache,
+				    const void *object, size_t size,
+				    gfp_t flags)
+{
+	if (unlikely(!object) || is_kfence_address(object))
+		return (void *)object;
+
+	kasan_close_tail(object, size, cache->object_size);
+	kasan_record_alloc(object, flags);
+	return (void *)object;
+}
+EXPORT_SYMBOL(__kasan_kmalloc);
+
+/*
+ * Whether freeing @object of @cache is a bug; reported if so. Not the start
+ * of an object: an invalid free. The object already closed: a double free
+ * (or a free through a stale pointer, whose tag no longer matches).
+ */
+static bool kasan_bad_slab_free(struct kmem_cache *cache, void *object,
+				unsigned long ip)
+{
+	void *untagged = kasan_reset_tag(object);
+
+	if (nearest_obj(cache, virt_to_slab(untagged), untagged) != untagged) {
+		kasan_report_invalid_free(object, ip, KASAN_REPORT_INVALID_FREE);
+		return true;
+	}
+	if (!kasan_byte_accessible(object)) {
+		kasan_report_invalid_free(object, ip, KASAN_REPORT_DOUBLE_FREE);
+		return true;
+	}
+	return false;
+}
+
+bool __kasan_slab_pre_free(struct kmem_cache *cache, void *object,
+			   unsigned long ip)
+{
+	if (is_kfence_address(object))
+		return false;
+	return kasan_bad_slab_free(cache, object, ip);
+}
+
+/*
+ * Record who freed an object, then close it. Recorded first, so that an
+ * access racing with the free that sees it closed also finds the free. The
+ * event carries the object's own tag, whatever pointer freed it (an
+ * untagged one, after kfree(page_address(...))): a later access through
+ * the object's pointers finds it.
+ */
+static void kasan_close_object(struct kmem_cache *cache, void *object)
+{
+	kasan_record_free(set_tag(object, kasan_shadow_byte(object)));
+	kasan_poison(object, cache->object_size, KASAN_SHADOW_FREED, false);
+}
+
+bool __kasan_slab_free(struct kmem_cache *cache, void *object, bool init,
+		       bool still_accessible)
+{
+	/* RCU readers may still look at it: closed when the grace period ends. */
+	if (is_kfence_address(object) || still_accessible)
+		return false;
+
+	kasan_close_object(cache, object);
+	/* No quarantine in the tag mode: the allocator may reuse it now. */
+	return false;
+}
+
+/* ---- Large kmalloc (whole pages) ------------------------------------ */
+
+/* Whether freeing the pages at @ptr is a bug; reported if so. */
+static bool kasan_bad_page_free(void *ptr, unsigned long ip)
+{
+	if (ptr != page_address(virt_to_head_page(ptr))) {
+		kasan_report_invalid_free(ptr, ip, KASAN_REPORT_INVALID_FREE);
+		return true;
+	}
+	if (!kasan_byte_accessible(ptr)) {
+		kasan_report_invalid_free(ptr, ip, KASAN_REPORT_DOUBLE_FREE);
+		return true;
+	}
+	return false;
+}
+
+void * __must_check __kasan_kmalloc_large(const void *ptr, size_t size,
+					  gfp_t flags)
+{
+	if (unlikely(!ptr))
+		return NULL;
+	/* The page allocator opened all of the pages: close what is unused. */
+	kasan_close_tail(ptr, size, folio_size(virt_to_folio(ptr)));
+	return (void *)ptr;
+}
+
+void __kasan_kfree_large(void *ptr, unsigned long ip)
+{
+	/* The pages themselves are closed by kasan_poison_pages(). */
+	kasan_bad_page_free(ptr, ip);
+}
+
+/* ---- krealloc() in place ---------------------------------------------- */
+
+void * __must_check __kasan_krealloc(const void *object, size_t new_size,
+				     gfp_t flags)
+{
+	struct slab *slab;
+
+	if (unlikely(object == ZERO_SIZE_PTR) || is_kfence_address(object))
+		return (void *)object;
+
+	/* Open up to the new size (a no-op when shrinking), close the rest. */
+	kasan_unpoison(object, new_size, false);
+
+	slab = virt_to_slab(kasan_reset_tag(object));
+	if (!slab) {
+		kasan_close_tail(object, new_size,
+				 folio_size(virt_to_folio(object)));
+		return (void *)object;
+	}
+	kasan_close_tail(object, new_size, slab->slab_cache->object_size);
+	kasan_record_alloc(object, flags);
+	return (void *)object;
+}
+
+/* ---- mempool ---------------------------------------------------------- */
+
+bool __kasan_mempool_poison_pages(struct page *page, unsigned int order,
+				  unsigned long ip)
+{
+	void *ptr = page_address(page);
+
+	if (unlikely(PageHighMem(page)))
+		return true;
+	if (kasan_bad_page_free(ptr, ip))
+		return false;
+	kasan_poison(ptr, PAGE_SIZE << order, KASAN_SHADOW_FREED, false);
+	return true;
+}
+
+void __kasan_mempool_unpoison_pages(struct page *page, unsigned int order,
+				    unsigned long ip)
+{
+	__kasan_unpoison_pages(page, order, false);
+}
+
+bool __kasan_mempool_poison_object(void *ptr, unsigned long ip)
+{
+	struct folio *folio = virt_to_folio(kasan_reset_tag(ptr));
+	struct slab *slab;
+
+	if (is_kfence_address(ptr))
+		return true;
+
+	if (!folio_test_slab(folio)) {
+		if (kasan_bad_page_free(ptr, ip))
+			return false;
+		kasan_poison(ptr, folio_size(folio), KASAN_SHADOW_FREED, false);
+		return true;
+	}
+
+	slab = folio_slab(folio);
+	if (kasan_bad_slab_free(slab->slab_cache, ptr, ip))
+		return false;
+	kasan_close_object(slab->slab_cache, ptr);
+	return true;
+}
+
+void __kasan_mempool_unpoison_object(void *ptr, size_t size, unsigned long ip)
+{
+	struct slab *slab;
+
+	if (is_kfence_address(ptr))
+		return;
+
+	/* The element keeps its tag while in the pool: reopen it as it was. */
+	slab = virt_to_slab(kasan_reset_tag(ptr));
+	if (!slab) {
+		kasan_unpoison(ptr, size, false);
+		return;
+	}
+	kasan_unpoison(ptr, slab->slab_cache->object_size, false);
+	if (is_kmalloc_cache(slab->slab_cache))
+		kasan_close_tail(ptr, size, slab->slab_cache->object_size);
+	/* Under the pool's lock, interrupts off: no allocation (see tags.c). */
+	kasan_record_alloc(ptr, 0);
+}
+
+/* ---- Checks of single bytes ------------------------------------------- */
+
+bool __kasan_check_byte(const void *addr, unsigned long ip)
+{
+	if (likely(kasan_byte_accessible(addr)))
+		return true;
+	kasan_report(addr, 1, false, ip);
+	return false;
+}
+
+/* ---- Task stacks ------------------------------------------------------ */
+
+#ifdef CONFIG_KASAN_STACK
+/**
+ * kasan_unpoison_task_stack() - open all of a task's stack
+ * @task: the task, whose stack may hold tags of frames it no longer has
+ */
+void kasan_unpoison_task_stack(struct task_struct *task)
+{
+	kasan_unpoison(task_stack_page(task), THREAD_SIZE, false);
+}
+
+/**
+ * kasan_unpoison_task_stack_below() - open the stack below a watermark
+ * @watermark: the stack pointer to resume at; everything below it was used
+ *             by frames that are gone (resume from suspend, exceptions)
+ *
+ * Does not use current: early resume code calls it before it is set up.
+ */
+asmlinkage void kasan_unpoison_task_stack_below(const void *watermark)
+{
+	void *base = (void *)ALIGN_DOWN((unsigned long)watermark, THREAD_SIZE);
+
+	kasan_unpoison(base, watermark - base, false);
+}
+#endif
