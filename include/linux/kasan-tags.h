@@ -12,6 +12,14 @@
 #define KASAN_TAG_INVALID	0xFE
 /* Random tags are drawn from [KASAN_TAG_MIN, KASAN_TAG_MAX]. */
 #define KASAN_TAG_MAX		0xFD
-#define KASAN_TAG_MIN		0x00
+/*
+ * The software tag mode uses short granules: the shadow of a granule that
+ * an object only partly fills holds the number of bytes in use, 1 to 15,
+ * and the granule's last byte holds the object's tag. Those values cannot
+ * also be tags, and 0 is left out with them so that never-tagged shadow
+ * (zero) matches no pointer.
+ */
+#define KASAN_SHORT_GRANULE_MAX	0x0F
+#define KASAN_TAG_MIN		(KASAN_SHORT_GRANULE_MAX + 1)
 
 #endif /* _LINUX_KASAN_TAGS_H */

@@ -332,6 +332,7 @@ static inline size_t kasan_metadata_size(struct kmem_cache *cache,
 {
 	return 0;
 }
+
 static inline void kasan_cache_create(struct kmem_cache *cache,
 				      unsigned int *size,
 				      slab_flags_t *flags) { }
@@ -399,6 +400,7 @@ static inline int kasan_populate_vmalloc(unsigned long addr,
 {
 	return 0;
 }
+
 static inline void kasan_release_vmalloc(unsigned long start,
 					 unsigned long end,
 					 unsigned long free_region_start,
@@ -467,6 +469,7 @@ static inline int kasan_alloc_module_shadow(void *addr, size_t size,
 {
 	return 0;
 }
+
 static inline void kasan_free_module_shadow(const struct vm_struct *vm) { }
 
 #if defined(CONFIG_KASAN_GENERIC) || defined(CONFIG_KASAN_SW_TAGS)

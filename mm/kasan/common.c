@@ -89,11 +89,6 @@ static u8 kasan_fixed_tag(struct kmem_cache *cache, const void *object)
 	return KASAN_TAG_MIN + (start + obj_to_index(cache, slab, (void *)object)) % span;
 }
 
-static __always_inline u8 kasan_shadow_byte(const void *addr)
-{
-	return *kasan_shadow_of(addr);
-}
-
 /*
  * A fresh tag for an object of @size bytes at @object, different from the
  * tags of the granules that border it inside its slab (the shadow beyond a
@@ -111,9 +106,9 @@ static u8 kasan_fresh_tag(struct kmem_cache *cache, const void *object,
 	u8 tag = kasan_random_tag();
 
 	if (start > first)
-		before = kasan_shadow_byte(start - KASAN_GRANULE_SIZE);
+		before = kasan_granule_tag(start - KASAN_GRANULE_SIZE);
 	if (next < first + slab_size(slab))
-		after = kasan_shadow_byte(next);
+		after = kasan_granule_tag(next);
 
 	while (tag == before || tag == after)
 		tag = tag == KASAN_TAG_MAX ? KASAN_TAG_MIN : tag + 1;
@@ -123,6 +118,20 @@ static u8 kasan_fresh_tag(struct kmem_cache *cache, const void *object,
 static __always_inline bool kasan_cache_keeps_tags(struct kmem_cache *cache)
 {
 	return cache->ctor || (cache->flags & SLAB_TYPESAFE_BY_RCU);
+}
+
+/*
+ * Give an object of @size bytes a short last granule, unless something else
+ * may use the bytes past it: slab debugging (redzones and poison patterns
+ * that would see the tag byte as corruption, tracking data right after the
+ * object), or, in a SLAB_TYPESAFE_BY_RCU cache, the free pointer SLUB puts
+ * there while the object is free but still legally read.
+ */
+static void kasan_shorten_object(struct kmem_cache *cache, const void *object,
+				 size_t size)
+{
+	if (!(cache->flags & (SLAB_DEBUG_FLAGS | SLAB_TYPESAFE_BY_RCU)))
+		kasan_shorten_last_granule(object, size);
 }
 
 /* ---- Pages ----------------------------------------------------------- */
@@ -202,9 +211,11 @@ void * __must_check __kasan_slab_alloc(struct kmem_cache *cache, void *object,
 	object = set_tag(object, tag);
 	kasan_unpoison(object, cache->object_size, init);
 
-	/* kmalloc objects are recorded by __kasan_kmalloc(), with their size. */
-	if (!is_kmalloc_cache(cache))
+	/* kmalloc objects are sized and recorded by __kasan_kmalloc(). */
+	if (!is_kmalloc_cache(cache)) {
+		kasan_shorten_object(cache, object, cache->object_size);
 		kasan_record_alloc(object, flags);
+	}
 	return object;
 }
 
@@ -226,6 +237,7 @@ void * __must_check __kasan_kmalloc(struct kmem_cache *cache,
 		return (void *)object;
 
 	kasan_close_tail(object, size, cache->object_size);
+	kasan_shorten_object(cache, object, size);
 	kasan_record_alloc(object, flags);
 	return (void *)object;
 }
@@ -269,7 +281,7 @@ bool __kasan_slab_pre_free(struct kmem_cache *cache, void *object,
  */
 static void kasan_close_object(struct kmem_cache *cache, void *object)
 {
-	kasan_record_free(set_tag(object, kasan_shadow_byte(object)));
+	kasan_record_free(set_tag(object, kasan_granule_tag(object)));
 	kasan_poison(object, cache->object_size, KASAN_SHADOW_FREED, false);
 }
 
@@ -308,6 +320,7 @@ void * __must_check __kasan_kmalloc_large(const void *ptr, size_t size,
 		return NULL;
 	/* The page allocator opened all of the pages: close what is unused. */
 	kasan_close_tail(ptr, size, folio_size(virt_to_folio(ptr)));
+	kasan_shorten_last_granule(ptr, size);
 	return (void *)ptr;
 }
 
@@ -334,9 +347,11 @@ void * __must_check __kasan_krealloc(const void *object, size_t new_size,
 	if (!slab) {
 		kasan_close_tail(object, new_size,
 				 folio_size(virt_to_folio(object)));
+		kasan_shorten_last_granule(object, new_size);
 		return (void *)object;
 	}
 	kasan_close_tail(object, new_size, slab->slab_cache->object_size);
+	kasan_shorten_object(slab->slab_cache, object, new_size);
 	kasan_record_alloc(object, flags);
 	return (void *)object;
 }
@@ -395,11 +410,17 @@ void __kasan_mempool_unpoison_object(void *ptr, size_t size, unsigned long ip)
 	slab = virt_to_slab(kasan_reset_tag(ptr));
 	if (!slab) {
 		kasan_unpoison(ptr, size, false);
+		kasan_shorten_last_granule(ptr, size);
 		return;
 	}
 	kasan_unpoison(ptr, slab->slab_cache->object_size, false);
-	if (is_kmalloc_cache(slab->slab_cache))
+	if (is_kmalloc_cache(slab->slab_cache)) {
 		kasan_close_tail(ptr, size, slab->slab_cache->object_size);
+		kasan_shorten_object(slab->slab_cache, ptr, size);
+	} else {
+		kasan_shorten_object(slab->slab_cache, ptr,
+				     slab->slab_cache->object_size);
+	}
 	/* Under the pool's lock, interrupts off: no allocation (see tags.c). */
 	kasan_record_alloc(ptr, 0);
 }

@@ -58,6 +58,48 @@ static __always_inline u8 *kasan_shadow_of(const void *addr)
 	return kasan_mem_to_shadow(kasan_reset_tag(addr));
 }
 
+/*
+ * Short granules. An object whose size is not a multiple of the granule
+ * ends in a granule it only partly fills. Its shadow byte then holds the
+ * number of bytes in use (1 to KASAN_SHORT_GRANULE_MAX, values no pointer
+ * tag takes) and the granule's last byte, past the object, holds the
+ * object's tag: an access is valid if it ends inside the used bytes and
+ * its pointer's tag is the one in the granule. So kmalloc(13) catches an
+ * access at offset 13, which a tag for the whole granule cannot.
+ */
+static __always_inline bool kasan_is_short_granule(u8 shadow)
+{
+	return shadow && shadow <= KASAN_SHORT_GRANULE_MAX;
+}
+
+/*
+ * Whether an access whose last byte is @last (untagged), in a granule whose
+ * shadow is @shadow, is valid for a pointer tagged @tag because the granule
+ * is short and the access stays inside its used bytes. Reads the granule's
+ * last byte only when the shadow says it is short, which the runtime writes
+ * only into mapped memory (slab objects and large kmalloc).
+ */
+static __always_inline bool kasan_short_granule_ok(const void *last, u8 shadow,
+						   u8 tag)
+{
+	unsigned long a = (unsigned long)last;
+
+	return kasan_is_short_granule(shadow) &&
+	       (a & KASAN_GRANULE_MASK) < shadow &&
+	       *(const u8 *)(a | KASAN_GRANULE_MASK) == tag;
+}
+
+/* The tag a granule answers to: short granules keep it in their last byte. */
+static __always_inline u8 kasan_granule_tag(const void *granule)
+{
+	unsigned long a = (unsigned long)kasan_reset_tag(granule);
+	u8 shadow = *(u8 *)kasan_mem_to_shadow((void *)a);
+
+	if (kasan_is_short_granule(shadow))
+		return *(const u8 *)(a | KASAN_GRANULE_MASK);
+	return shadow;
+}
+
 /* The software tag mode checks synchronously and always, vmalloc included. */
 static inline bool kasan_sync_fault_possible(void) { return true; }
 static inline bool kasan_async_fault_possible(void) { return false; }
@@ -73,6 +115,7 @@ static inline void kasan_force_async_fault(void) { }
 /* shadow.c */
 void kasan_poison(const void *addr, size_t size, u8 value, bool init);
 void kasan_unpoison(const void *addr, size_t size, bool init);
+void kasan_shorten_last_granule(const void *addr, size_t size);
 bool kasan_byte_accessible(const void *addr);
 
 /* ---- Tag engine (sw_tags.c) ---------------------------------------- */
@@ -145,6 +188,11 @@ struct kasan_history {
 
 bool kasan_find_history(const void *object, struct kasan_history *h);
 void __init kasan_init_tags(void);
+
+/* vmalloc.c: shadow for memory added at run time */
+struct notifier_block;
+int kasan_memory_event(struct notifier_block *nb, unsigned long action,
+		       void *data);
 
 /* ---- Reports (report.c) -------------------------------------------- */
 

@@ -21,6 +21,8 @@
 #include <linux/kasan.h>
 #include <linux/kfence.h>
 #include <linux/kthread.h>
+#include <linux/memblock.h>
+#include <linux/memory.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/module.h>
@@ -653,7 +655,7 @@ static void test_oob_next_granule(struct kunit *test)
 	kkt_expect_report(test, &(struct kkt_want){
 		.type = "slab-out-of-bounds", .fn = __func__, .access = "Read", .size = 1,
 		.addr = p + 16, .bad = p + 16, .ptr_tag = get_tag(p), .mem_tag = -1,
-		.object = p, .rel = "to the right", .region = KASAN_GRANULE_SIZE,
+		.object = p, .rel = "to the right", .region = 13,
 		.alloc_fn = __func__,
 	});
 	kkt_batch_free(b, NULL);
@@ -695,6 +697,182 @@ static void test_oob_into_neighbour(struct kunit *test)
 	kkt_batch_free(b, c);
 	kmem_cache_destroy(c);
 	KUNIT_EXPECT_EQ(test, kkt_reports(), 1);
+}
+
+/* ===== Short granules ===== */
+
+/* The shadow byte of the granule that holds @p. */
+static u8 kkt_shadow(const void *p)
+{
+	return *(u8 *)kasan_mem_to_shadow(kasan_reset_tag(p));
+}
+
+/*
+ * The report of one out-of-bounds access at @off into the @len-byte object
+ * at @p, made by @fn inside the object's last granule: slab-out-of-bounds
+ * of that object, its exact size the region, and the short granule's
+ * length the memory tag.
+ */
+static void kkt_expect_short_oob(struct kunit *test, const char *fn, const u8 *p,
+				 size_t off, size_t len, const char *access, size_t size)
+{
+	kkt_expect_report(test, &(struct kkt_want){
+		.type = "slab-out-of-bounds", .fn = fn, .access = access, .size = size,
+		.addr = p + off, .bad = p + max(off, len), .ptr_tag = get_tag(p),
+		.mem_tag = len % KASAN_GRANULE_SIZE, .object = p,
+		.rel = off >= len ? "to the right" : "inside", .region = len,
+		.alloc_fn = fn,
+	});
+	kkt_log_reset();
+}
+
+/*
+ * Proves a kmalloc(13) object ends at byte 13, not at its granule's end:
+ * every access inside the 13 bytes passes, one that touches bytes 13-15
+ * (the one holding the tag included) is reported, by the compiler's checks
+ * and by the checked mem*() alike.
+ */
+static void test_short_granule_kmalloc(struct kunit *test)
+{
+	u8 buf[16];
+	size_t len = 13, over = 14;
+	u8 *p;
+	int i;
+
+	kkt_need_history(test);
+	p = kkt_kmalloc(test, 13);
+	OPTIMIZER_HIDE_VAR(p);
+	OPTIMIZER_HIDE_VAR(len);
+	OPTIMIZER_HIDE_VAR(over);
+	KUNIT_EXPECT_EQ(test, kkt_shadow(p), 13);
+	KUNIT_EXPECT_EQ(test, ((u8 *)kasan_reset_tag(p))[15], get_tag(p));
+
+	for (i = 0; i < 13; i++)
+		WRITE_ONCE(p[i], READ_ONCE(p[i]) + 1);
+	READ_ONCE(*(u64 *)p);
+	READ_ONCE(*(u32 *)(p + 8));
+	READ_ONCE(*(u16 *)(p + 10));
+	/* buf is never read: barrier_data() keeps the copies from being dropped. */
+	memcpy(buf, p, len);
+	barrier_data(buf);
+	memset(p, 0, len);
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
+
+	/*
+	 * Reports let the access go ahead: the writes stay off byte 15, whose
+	 * tag the free below checks.
+	 */
+	READ_ONCE(p[13]);
+	kkt_expect_short_oob(test, __func__, p, 13, 13, "Read", 1);
+	READ_ONCE(p[15]);
+	kkt_expect_short_oob(test, __func__, p, 15, 13, "Read", 1);
+	WRITE_ONCE(p[14], 0);
+	kkt_expect_short_oob(test, __func__, p, 14, 13, "Write", 1);
+	READ_ONCE(*(u64 *)(p + 8));
+	kkt_expect_short_oob(test, __func__, p, 8, 13, "Read", 8);
+	WRITE_ONCE(*(u16 *)(p + 12), 0);
+	kkt_expect_short_oob(test, __func__, p, 12, 13, "Write", 2);
+	memcpy(buf, p, over);
+	barrier_data(buf);
+	kkt_expect_short_oob(test, __func__, p, 0, 13, "Read", over);
+	KUNIT_EXPECT_EQ(test, ((u8 *)kasan_reset_tag(p))[15], get_tag(p));
+	kkt_log_reset();
+	kfree(p);
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
+}
+
+/*
+ * Proves the objects of a cache whose size is not a multiple of the granule
+ * are short too, and that a free through a pointer to a short granule is
+ * recorded under the object's tag: the use-after-free after it is named so,
+ * with the free stack, and a second free is a double-free.
+ */
+static void test_short_granule_cache(struct kunit *test)
+{
+	struct kmem_cache *c = kkt_cache_create(test, "kkt-short", 5, NULL);
+	u8 *p;
+
+	kkt_need_history(test);
+	p = kkt_cache_alloc(test, c);
+	OPTIMIZER_HIDE_VAR(p);
+	KUNIT_EXPECT_EQ(test, kkt_shadow(p), 5);
+	READ_ONCE(p[4]);
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
+	READ_ONCE(p[5]);
+	kkt_expect_short_oob(test, __func__, p, 5, 5, "Read", 1);
+
+	kkt_log_reset();
+	migrate_disable();
+	kmem_cache_free(c, p);
+	READ_ONCE(p[0]);
+	migrate_enable();
+	kkt_expect_report(test, &(struct kkt_want){
+		.type = "slab-use-after-free", .fn = __func__, .access = "Read", .size = 1,
+		.addr = p, .bad = p, .ptr_tag = get_tag(p), .mem_tag = KASAN_TAG_INVALID,
+		.object = p, .rel = "inside", .region = 5,
+		.alloc_fn = __func__, .free_fn = __func__,
+	});
+
+	kkt_log_reset();
+	kmem_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 1);
+	kkt_expect_title(test, "double-free", __func__);
+	kmem_cache_destroy(c);
+}
+
+/*
+ * Proves krealloc() in place moves an object's short granule to exactly its
+ * new size, shrinking and growing, and that ksize() of a short object
+ * passes its check and changes nothing.
+ */
+static void test_short_granule_resize(struct kunit *test)
+{
+	u8 *p, *q;
+
+	kkt_need_history(test);
+	p = kkt_kmalloc(test, 13);
+	OPTIMIZER_HIDE_VAR(p);
+
+	q = krealloc(p, 5, GFP_KERNEL);
+	KUNIT_ASSERT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_EQ(test, kkt_shadow(p), 5);
+	READ_ONCE(p[5]);
+	kkt_expect_short_oob(test, __func__, p, 5, 5, "Read", 1);
+
+	q = krealloc(p, 11, GFP_KERNEL);
+	KUNIT_ASSERT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_EQ(test, kkt_shadow(p), 11);
+	READ_ONCE(p[10]);
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
+	WRITE_ONCE(p[11], 0);
+	kkt_expect_short_oob(test, __func__, p, 11, 11, "Write", 1);
+
+	/* ksize() checks the object's first byte, in the short granule. */
+	KUNIT_EXPECT_EQ(test, ksize(p), 16U);
+	KUNIT_EXPECT_EQ(test, kkt_shadow(p), 11);
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
+	kfree(p);
+}
+
+/* Proves neighbouring objects differ in tag even when each is one short granule. */
+static void test_short_granule_neighbours(struct kunit *test)
+{
+	unsigned int i, pairs = 0, same = 0;
+	struct kkt_batch *b;
+
+	b = kkt_batch_alloc(test, NULL, 7, KKT_BATCH);
+	for (i = 0; i + 1 < b->nr; i++) {
+		if (!kkt_batch_adjacent(b, i))
+			continue;
+		pairs++;
+		same += get_tag(b->objs[i]) == get_tag(b->objs[i + 1]);
+		KUNIT_EXPECT_EQ(test, kkt_shadow(b->objs[i]), 7);
+	}
+	kunit_info(test, "%u neighbouring pairs among %u objects\n", pairs, b->nr);
+	KUNIT_EXPECT_GE(test, pairs, b->nr / 2);
+	KUNIT_EXPECT_EQ(test, same, 0U);
+	kkt_batch_free(b, NULL);
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
 }
 
 /* A tag that no granule of [@start, @start + @len) carries, nor @avoid; -1 if none. */
@@ -810,13 +988,13 @@ static void test_report_fields(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, str_has_prefix(kkt_cache_of(p)->name, "kmalloc-"));
 	OPTIMIZER_HIDE_VAR(p);
 
-	/* 3 bytes past the 112 bytes (7 granules) the 100 were rounded up to. */
+	/* 3 bytes past the 7 granules the 100 bytes take, the last one short. */
 	WRITE_ONCE(p[115], 0x42);
 	kkt_expect_report(test, &(struct kkt_want){
 		.type = "slab-out-of-bounds", .fn = __func__, .access = "Write", .size = 1,
 		.addr = p + 115, .bad = p + 115, .ptr_tag = get_tag(p),
 		.mem_tag = KASAN_TAG_INVALID, .object = p, .rel = "to the right",
-		.region = round_up(100, KASAN_GRANULE_SIZE), .alloc_fn = __func__,
+		.region = 100, .alloc_fn = __func__,
 	});
 	title_len = strchrnul(kkt_log.text, '\n') - kkt_log.text;
 	KUNIT_EXPECT_NULL(test, strnstr(kkt_log.text, " in kasan_", title_len));
@@ -1280,6 +1458,98 @@ static void test_populate_failure(struct kunit *test)
 	kkt_populate_failure(test);
 }
 
+/* ===== Hot-added memory ===== */
+
+#ifdef CONFIG_MEMORY_HOTPLUG
+
+#define KKT_HOTPLUG_PAGES	(SZ_16M >> PAGE_SHIFT)
+
+/* Shadow pages that memory of @nr pages needs. */
+static unsigned long kkt_shadow_pages(unsigned long nr)
+{
+	return nr * PAGE_SIZE / KASAN_MEMORY_PER_SHADOW_PAGE;
+}
+
+static void kkt_hotplug_shadow(struct kunit *test)
+{
+	struct memory_notify mn = {
+		.start_pfn = ALIGN(max_pfn, PAGES_PER_SECTION),
+		.nr_pages = KKT_HOTPLUG_PAGES,
+	};
+	unsigned long start = (unsigned long)pfn_to_kaddr(mn.start_pfn);
+	unsigned long end = start + KKT_HOTPLUG_PAGES * PAGE_SIZE;
+	unsigned long want = kkt_shadow_pages(KKT_HOTPLUG_PAGES);
+	unsigned long before, during, pfn, boot_mapped;
+	struct memory_notify boot;
+	u8 shadow = 0;
+	void *p;
+
+	KUNIT_ASSERT_LE(test, end, (unsigned long)PAGE_END);
+	KUNIT_ASSERT_EQ_MSG(test, kkt_shadow_mapped(start, end), 0UL,
+			    "shadow mapped beyond the end of memory");
+
+	before = kkt_free_pages();
+	KUNIT_ASSERT_EQ(test, kasan_memory_event(NULL, MEM_GOING_ONLINE, &mn), NOTIFY_OK);
+	during = kkt_free_pages();
+	KUNIT_EXPECT_EQ(test, kkt_shadow_mapped(start, end), want);
+	KUNIT_EXPECT_GE(test, before + KKT_PAGE_SLACK, during + want);
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&shadow,
+						       kasan_mem_to_shadow((void *)(end - 1)), 1), 0L);
+	KUNIT_EXPECT_EQ(test, shadow, KASAN_TAG_INVALID);
+	/* Onlining again (after an offline that kept it, say) maps nothing more. */
+	KUNIT_EXPECT_EQ(test, kasan_memory_event(NULL, MEM_GOING_ONLINE, &mn), NOTIFY_OK);
+	KUNIT_EXPECT_GE(test, during + KKT_PAGE_SLACK, kkt_free_pages());
+
+	KUNIT_EXPECT_EQ(test, kasan_memory_event(NULL, MEM_OFFLINE, &mn), NOTIFY_OK);
+	KUNIT_EXPECT_EQ(test, kkt_shadow_mapped(start, end), 0UL);
+	KUNIT_EXPECT_GE(test, kkt_free_pages() + KKT_PAGE_SLACK, before);
+
+	KUNIT_EXPECT_EQ(test, kasan_memory_event(NULL, MEM_GOING_ONLINE, &mn), NOTIFY_OK);
+	KUNIT_EXPECT_EQ(test, kasan_memory_event(NULL, MEM_CANCEL_ONLINE, &mn), NOTIFY_OK);
+	KUNIT_EXPECT_EQ(test, kkt_shadow_mapped(start, end), 0UL);
+	KUNIT_EXPECT_GE(test, kkt_free_pages() + KKT_PAGE_SLACK, before);
+
+	/*
+	 * Boot memory going offline keeps the shadow boot made for it: the
+	 * stand-in block holds a live object, whose shadow is still read.
+	 */
+	p = kkt_kmalloc(test, 64);
+	pfn = ALIGN_DOWN(PHYS_PFN(__pa(kasan_reset_tag(p))), 256);
+	boot = (struct memory_notify){ .start_pfn = pfn, .nr_pages = 256 };
+	boot_mapped = kkt_shadow_mapped((unsigned long)pfn_to_kaddr(pfn),
+					(unsigned long)pfn_to_kaddr(pfn + 256));
+	KUNIT_EXPECT_EQ(test, boot_mapped, kkt_shadow_pages(256));
+	KUNIT_EXPECT_EQ(test, kasan_memory_event(NULL, MEM_OFFLINE, &boot), NOTIFY_OK);
+	KUNIT_EXPECT_EQ(test, kkt_shadow_mapped((unsigned long)pfn_to_kaddr(pfn),
+						(unsigned long)pfn_to_kaddr(pfn + 256)),
+			boot_mapped);
+	READ_ONCE(*(u8 *)p);
+	kfree(p);
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
+}
+
+#else
+
+static void kkt_hotplug_shadow(struct kunit *test)
+{
+}
+
+#endif
+
+/*
+ * Proves a memory block going online gets shadow ("not mapped" until the
+ * page allocator opens it), that going offline or a cancelled onlining
+ * gives every page of it back, and that boot's own shadow is never freed.
+ * The notifier is called directly, on a stand-in block beyond the end of
+ * memory, whose shadow nothing else maps; no other notifier sees it.
+ */
+static void test_hotplug_shadow(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_MEMORY_HOTPLUG))
+		kunit_skip(test, "needs CONFIG_MEMORY_HOTPLUG");
+	kkt_hotplug_shadow(test);
+}
+
 /* ===== Many CPUs ===== */
 
 #define KKT_CPU_OPS	100000
@@ -1634,6 +1904,10 @@ static struct kunit_case kasan_core_cases[] = {
 	KUNIT_CASE(test_tag_ctor_fixed),
 	KUNIT_CASE(test_oob_next_granule),
 	KUNIT_CASE(test_oob_into_neighbour),
+	KUNIT_CASE(test_short_granule_kmalloc),
+	KUNIT_CASE(test_short_granule_cache),
+	KUNIT_CASE(test_short_granule_resize),
+	KUNIT_CASE(test_short_granule_neighbours),
 	KUNIT_CASE(test_invalid_access_no_object),
 	KUNIT_CASE(test_uaf),
 	KUNIT_CASE(test_report_fields),
@@ -1644,6 +1918,7 @@ static struct kunit_case kasan_core_cases[] = {
 	KUNIT_CASE(test_vmalloc_shadow_shared),
 	KUNIT_CASE(test_vmalloc_shadow_released),
 	KUNIT_CASE(test_populate_failure),
+	KUNIT_CASE(test_hotplug_shadow),
 	KUNIT_CASE(test_many_cpus),
 	KUNIT_CASE(test_history),
 	KUNIT_CASE(test_memset_oob),

@@ -303,8 +303,15 @@ static size_t kasan_object_bytes(struct kmem_cache *cache, const void *object)
 	const u8 *shadow = kasan_shadow_of(object);
 	size_t bytes = 0;
 
-	while (bytes < cache->object_size && *shadow++ != KASAN_TAG_INVALID)
+	while (bytes < cache->object_size && *shadow != KASAN_TAG_INVALID) {
+		/* A short granule ends the object, and says where. */
+		if (kasan_is_short_granule(*shadow)) {
+			bytes += *shadow;
+			break;
+		}
 		bytes += KASAN_GRANULE_SIZE;
+		shadow++;
+	}
 	if (!bytes || bytes > cache->object_size)
 		return cache->object_size;
 	return bytes;
@@ -332,23 +339,32 @@ struct kasan_bug {
 };
 
 /*
- * The first byte of [@addr, @addr + @size) whose granule does not carry
- * the pointer's tag; @addr itself when there is no range to walk (a size
+ * The first byte of [@addr, @addr + @size) the pointer may not touch: in a
+ * granule without the pointer's tag, or past the used bytes of a short
+ * granule with it. @addr itself when there is no range to walk (a size
  * that wraps, an address without shadow) or no such byte (the shadow
- * changed since the check). The walk reads shadow the check has just read.
+ * changed since the check). The walk reads shadow the check has just read,
+ * and a short granule's last byte without faulting.
  */
 static const void *kasan_first_bad_byte(const void *addr, size_t size)
 {
 	unsigned long start = (unsigned long)kasan_reset_tag(addr);
 	unsigned long last = start + size - 1;
 	unsigned long g;
-	u8 tag = get_tag(addr), mem;
+	u8 tag = get_tag(addr), mem, granule_tag;
 
 	if (!size || last < start || !addr_has_metadata((void *)start))
 		return (void *)start;
 	for (g = ALIGN_DOWN(start, KASAN_GRANULE_SIZE); g <= last;
 	     g += KASAN_GRANULE_SIZE) {
-		if (!kasan_read_shadow(&mem, (void *)g, 1) || mem != tag)
+		if (!kasan_read_shadow(&mem, (void *)g, 1))
+			return (void *)max(g, start);
+		if (kasan_is_short_granule(mem) &&
+		    !copy_from_kernel_nofault(&granule_tag,
+					      (void *)(g + KASAN_GRANULE_MASK), 1) &&
+		    granule_tag == tag)
+			return (void *)max(g + mem, start);
+		if (mem != tag)
 			return (void *)max(g, start);
 		if (g + KASAN_GRANULE_SIZE < g)
 			break;
@@ -435,7 +451,7 @@ static const void *kasan_find_pointer_owner(struct kmem_cache *cache,
 	unsigned long reach, d, hit;
 
 	if (tag == KASAN_TAG_KERNEL || tag == KASAN_TAG_INVALID ||
-	    at < first || at >= end || *kasan_shadow_of((void *)at) == tag)
+	    at < first || at >= end || kasan_granule_tag((void *)at) == tag)
 		return NULL;
 
 	reach = round_up(cache->size, KASAN_GRANULE_SIZE) + KASAN_GRANULE_SIZE;
@@ -443,9 +459,9 @@ static const void *kasan_find_pointer_owner(struct kmem_cache *cache,
 	/* Nearest first; on a tie the left wins (overflows run right). */
 	for (d = KASAN_GRANULE_SIZE; d <= reach; d += KASAN_GRANULE_SIZE) {
 		hit = 0;
-		if (d <= at - first && *kasan_shadow_of((void *)(at - d)) == tag)
+		if (d <= at - first && kasan_granule_tag((void *)(at - d)) == tag)
 			hit = at - d;
-		else if (d < end - at && *kasan_shadow_of((void *)(at + d)) == tag)
+		else if (d < end - at && kasan_granule_tag((void *)(at + d)) == tag)
 			hit = at + d;
 		if (hit)
 			return kasan_slab_object(cache, slab, (void *)hit);

@@ -51,6 +51,30 @@ void kasan_unpoison(const void *addr, size_t size, bool init)
 	kasan_poison(addr, size, get_tag(addr), init);
 }
 
+/**
+ * kasan_shorten_last_granule() - make a partly used last granule short
+ * @addr: start of an object, granule-aligned, with the object's tag; its
+ *        granules already carry that tag
+ * @size: the object's size in bytes
+ *
+ * When @size is not a multiple of the granule, writes the number of bytes
+ * the last granule holds into its shadow and the tag into its last byte,
+ * which lies past the object: the caller must own the whole granule, and
+ * nothing else may keep data there (slab debugging's redzones do).
+ */
+void kasan_shorten_last_granule(const void *addr, size_t size)
+{
+	unsigned long used = size & KASAN_GRANULE_MASK;
+	u8 tag = get_tag(addr);
+	u8 *granule;
+
+	if (!used || tag == KASAN_TAG_KERNEL || is_kfence_address(addr))
+		return;
+	granule = (u8 *)kasan_reset_tag(addr) + ALIGN_DOWN(size, KASAN_GRANULE_SIZE);
+	granule[KASAN_GRANULE_SIZE - 1] = tag;
+	*(u8 *)kasan_mem_to_shadow(granule) = used;
+}
+
 /* ---- Explicit checks ------------------------------------------------ */
 
 /**

@@ -121,6 +121,7 @@ bool kasan_check_range(const void *addr, size_t size, bool write,
 		       unsigned long ret_ip)
 {
 	const void *untagged;
+	const u8 *last;
 	u8 tag;
 
 	if (unlikely(!size))
@@ -144,10 +145,15 @@ bool kasan_check_range(const void *addr, size_t size, bool write,
 	if (unlikely(!addr_has_metadata(untagged)))
 		return !kasan_report(addr, size, write, ret_ip);
 
-	/* The report finds the first bad granule itself: pass the access. */
-	if (likely(!kasan_find_mismatch(kasan_mem_to_shadow(untagged),
-					kasan_mem_to_shadow(untagged + size - 1) + 1,
-					tag)))
+	/*
+	 * Every granule but the last must carry the tag; the last may also be
+	 * a short granule the access ends inside. The report finds the first
+	 * bad byte itself.
+	 */
+	last = kasan_mem_to_shadow(untagged + size - 1);
+	if (likely(!kasan_find_mismatch(kasan_mem_to_shadow(untagged), last, tag) &&
+		   (*last == tag ||
+		    kasan_short_granule_ok(untagged + size - 1, *last, tag))))
 		return true;
 	return !kasan_report(addr, size, write, ret_ip);
 }
@@ -158,16 +164,22 @@ bool kasan_check_range(const void *addr, size_t size, bool write,
  *
  * Return: true if the pointer has the match-all tag (untagged pointers:
  * KFENCE's objects, the kernel image, kfree_via_page()) or the byte's memory
- * tag; false for memory without shadow. Freed memory and redzones hold a
+ * tag, or the byte is among the used bytes of a short granule with the
+ * pointer's tag; false for memory without shadow. Freed memory and redzones hold a
  * tag no pointer is given, so a tagged pointer never reaches them.
  */
 bool kasan_byte_accessible(const void *addr)
 {
 	u8 ptr_tag = get_tag(addr);
+	u8 shadow;
 
 	if (!addr_has_metadata(addr))
 		return false;
-	return ptr_tag == KASAN_TAG_KERNEL || ptr_tag == *kasan_shadow_of(addr);
+	if (ptr_tag == KASAN_TAG_KERNEL)
+		return true;
+	shadow = *kasan_shadow_of(addr);
+	return ptr_tag == shadow ||
+	       kasan_short_granule_ok(kasan_reset_tag(addr), shadow, ptr_tag);
 }
 
 /* ---- Entry points of the instrumentation ----------------------------- */
@@ -239,6 +251,12 @@ EXPORT_SYMBOL(__hwasan_tag_memory);
 asmlinkage void kasan_tag_mismatch(unsigned long addr, unsigned long access_info,
 				   unsigned long ret_ip)
 {
-	kasan_report((void *)addr, KASAN_ACCESS_SIZE(access_info),
-		     KASAN_ACCESS_WRITE(access_info), ret_ip);
+	/*
+	 * The full check, not a bare report: the thunk compares tags only,
+	 * and the assembly before this redoes its short-granule test, but
+	 * the shadow may have changed since (a concurrent kmalloc of the
+	 * granule's object) and the full check is what outline mode does.
+	 */
+	kasan_check_range((void *)addr, KASAN_ACCESS_SIZE(access_info),
+			  KASAN_ACCESS_WRITE(access_info), ret_ip);
 }

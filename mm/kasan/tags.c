@@ -10,15 +10,23 @@
 #define pr_fmt(fmt) "kasan: " fmt
 
 #include <linux/atomic.h>
+#include <linux/ftrace.h>
 #include <linux/init.h>
+#include <linux/irqflags.h>
 #include <linux/kasan.h>
+#include <linux/kprobes.h>
 #include <linux/log2.h>
 #include <linux/memblock.h>
+#include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
+
+#ifdef CONFIG_ARM64
+#include <asm/stacktrace.h>
+#endif
 
 #include "kasan.h"
 
@@ -107,17 +115,148 @@ void __init kasan_init_tags(void)
 	kasan_history.mask = n - 1;
 }
 
-/* ---- Recording ------------------------------------------------------ */
+/* ---- Stacks --------------------------------------------------------- */
 
-static __always_inline depot_stack_handle_t kasan_capture_stack(gfp_t flags)
+/*
+ * Saving two stacks is most of what an allocation and its free cost with
+ * KASAN on: the generic unwinder spends a few hundred instructions a frame
+ * on checks a walk of our own stack does not need, and the stack depot
+ * hashes and filters the whole trace and searches a bucket even when it
+ * holds the trace already, which it nearly always does (the allocation
+ * sites of a running kernel are few). So:
+ *
+ *  1. on arm64, the trace is read straight off the chain of frame records
+ *     (x29), a load pair and a few checks a frame, and hashed on the way;
+ *  2. a small per-CPU cache maps that hash to the depot handle the trace
+ *     was given last time; only a miss goes to the depot.
+ *
+ * The walk gives up, for stack_trace_save(), on anything it does not
+ * handle: a frame pointer outside the stack it started on or going the
+ * wrong way, a return address the function graph tracer or a kretprobe
+ * has replaced, a stack other than the task's or this CPU's IRQ stack.
+ * The hash is 64 bits of the return addresses and the depth: two traces
+ * that the cache confuses are not worth guarding against further.
+ */
+
+#define KASAN_STACK_CACHE	128	/* entries per CPU, a power of two */
+
+struct kasan_stack_cache_entry {
+	u64 key;
+	depot_stack_handle_t handle;
+};
+
+static DEFINE_PER_CPU(struct kasan_stack_cache_entry[KASAN_STACK_CACHE],
+		      kasan_stack_cache);
+
+static __always_inline u64 kasan_stack_mix(u64 h, unsigned long pc)
+{
+	h = (h ^ pc) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 32);
+}
+
+#ifdef CONFIG_ARM64
+/* A frame record: the caller's x29 and the return address, as AAPCS64 lays them out. */
+struct kasan_frame_record {
+	unsigned long fp;
+	unsigned long lr;
+};
+
+/*
+ * Fill @entries from the frame records of the stack we run on, starting
+ * with the return address in the frame record of the function this is
+ * inlined into (kasan_capture_stack(), which calls and so always has one).
+ * Return: the depth, 0 if the walk gave up (see above); *@key gets the
+ * hash of what was saved.
+ */
+static __always_inline unsigned int kasan_walk_frames(unsigned long *entries,
+						      unsigned int max, u64 *key)
+{
+	unsigned long fp = (unsigned long)__builtin_frame_address(0);
+	struct stack_info stack = stackinfo_get_task(current);
+	unsigned int n = 0;
+	u64 h = 0;
+
+	if (!stackinfo_on_stack(&stack, fp, sizeof(struct kasan_frame_record))) {
+		stack = stackinfo_get_irq();
+		if (!stackinfo_on_stack(&stack, fp, sizeof(struct kasan_frame_record)))
+			return 0;
+	}
+
+	while (n < max) {
+		const struct kasan_frame_record *r = (const void *)fp;
+		unsigned long next = READ_ONCE_NOCHECK(r->fp);
+		unsigned long pc = ptrauth_strip_kernel_insn_pac(READ_ONCE_NOCHECK(r->lr));
+
+		if (!pc)
+			break;
+#ifdef CONFIG_FUNCTION_GRAPH_TRACER
+		if (pc == (unsigned long)return_to_handler)
+			return 0;
+#endif
+		if (IS_ENABLED(CONFIG_KRETPROBES) && is_kretprobe_trampoline(pc))
+			return 0;
+		entries[n++] = pc;
+		h = kasan_stack_mix(h, pc);
+
+		/* The end of this stack, or a chain that does not go up it. */
+		if (!next || next <= fp || (next & 0x7) ||
+		    !stackinfo_on_stack(&stack, next, sizeof(*r)))
+			break;
+		fp = next;
+	}
+	*key = kasan_stack_mix(h, n);
+	return n;
+}
+#else
+static inline unsigned int kasan_walk_frames(unsigned long *entries,
+					     unsigned int max, u64 *key)
+{
+	return 0;
+}
+#endif
+
+static noinline depot_stack_handle_t kasan_capture_stack(gfp_t flags)
 {
 	unsigned long entries[KASAN_STACK_DEPTH];
+	struct kasan_stack_cache_entry *c;
+	depot_stack_handle_t handle = 0;
+	unsigned long irqs;
 	unsigned int n;
+	u64 key;
 
-	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
-	return stack_depot_save_flags(entries, n, flags,
-				      STACK_DEPOT_FLAG_CAN_ALLOC);
+	n = kasan_walk_frames(entries, ARRAY_SIZE(entries), &key);
+	if (!n) {
+		n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+		return stack_depot_save_flags(entries, n, flags,
+					      STACK_DEPOT_FLAG_CAN_ALLOC);
+	}
+
+	/*
+	 * Interrupts off for the two fields: an interrupt that allocates
+	 * must not change the entry between them. No migration either, so
+	 * this CPU's cache is the one looked at and filled.
+	 */
+	local_irq_save(irqs);
+	c = this_cpu_ptr(&kasan_stack_cache[key & (KASAN_STACK_CACHE - 1)]);
+	if (c->key == key)
+		handle = c->handle;
+	local_irq_restore(irqs);
+	if (handle)
+		return handle;
+
+	handle = stack_depot_save_flags(entries, n, flags,
+					STACK_DEPOT_FLAG_CAN_ALLOC);
+	if (!handle)
+		return 0;
+	local_irq_save(irqs);
+	c = this_cpu_ptr(&kasan_stack_cache[key & (KASAN_STACK_CACHE - 1)]);
+	c->key = key;
+	c->handle = handle;
+	local_irq_restore(irqs);
+	return handle;
 }
+
+/* ---- Recording ------------------------------------------------------ */
 
 static void kasan_record(const void *object, unsigned long kind, gfp_t flags)
 {

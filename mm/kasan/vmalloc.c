@@ -12,9 +12,12 @@
  * flush; no shadow page is reused while any CPU can still reach it.
  */
 
+#include <linux/init.h>
 #include <linux/kasan.h>
 #include <linux/list.h>
+#include <linux/memory.h>
 #include <linux/mm.h>
+#include <linux/notifier.h>
 #include <linux/pgtable.h>
 #include <linux/sched/mm.h>
 #include <linux/spinlock.h>
@@ -226,10 +229,14 @@ static void kasan_unmap_shadow(unsigned long start, unsigned long end)
 /*
  * Flush over [start, end) and over whatever was unmapped before, then free
  * the pages unmapped so far: the flush of one purge covers the pages of a
- * purge running beside it, which flushes again itself, harmlessly.
+ * purge running beside it, which flushes again itself, harmlessly. A purge
+ * of a huge area can release thousands of shadow pages: @can_sleep lets
+ * the loop reschedule.
  */
-static void kasan_flush_and_free(unsigned long start, unsigned long end)
+static void kasan_flush_and_free(unsigned long start, unsigned long end,
+				 bool can_sleep)
 {
+	unsigned int freed = 0;
 	struct page *page, *next;
 	LIST_HEAD(pages);
 
@@ -247,6 +254,8 @@ static void kasan_flush_and_free(unsigned long start, unsigned long end)
 	list_for_each_entry_safe(page, next, &pages, lru) {
 		list_del(&page->lru);
 		__free_page(page);
+		if (can_sleep && !(++freed % 512))
+			cond_resched();
 	}
 }
 
@@ -284,12 +293,124 @@ void kasan_release_vmalloc(unsigned long start, unsigned long end,
 		kasan_unmap_shadow((unsigned long)kasan_mem_to_shadow((void *)first),
 				   (unsigned long)kasan_mem_to_shadow((void *)last));
 
+	/*
+	 * The purge (kasan_release_vmalloc_node()) asks for the flush alone,
+	 * under vmap_purge_lock, a mutex; pcpu_get_vm_areas() undoing a
+	 * failure asks for both at once, under free_vmap_area_lock.
+	 */
 	if (flags & KASAN_VMALLOC_TLB_FLUSH)
 		kasan_flush_and_free(ALIGN_DOWN((unsigned long)kasan_mem_to_shadow((void *)start),
 						PAGE_SIZE),
 				     ALIGN((unsigned long)kasan_mem_to_shadow((void *)end),
-					   PAGE_SIZE));
+					   PAGE_SIZE),
+				     !(flags & KASAN_VMALLOC_PAGE_RANGE));
 }
+
+/* ---- Hot-added memory ---------------------------------------------- */
+
+#ifdef CONFIG_MEMORY_HOTPLUG
+/*
+ * Boot maps shadow for the memory memblock knows only: the shadow of the
+ * rest of the linear map is left unmapped. Memory added at run time gets
+ * its shadow when a block goes online, with the same population code as
+ * vmalloc space (pages tagged "not mapped" until the page allocator opens
+ * them), and gives it back when the block goes offline or its onlining is
+ * cancelled. Shadow that boot made (memblock pages, reserved) stays when
+ * boot memory goes offline: it is not ours to free, and onlining the block
+ * again finds it in place.
+ */
+
+static int kasan_clear_hotplug_pte(pte_t *ptep, unsigned long addr, void *data)
+{
+	struct list_head *pages = data;
+	pte_t pte = ptep_get(ptep);
+
+	if (pte_none(pte) || PageReserved(pte_page(pte)))
+		return 0;
+	spin_lock(&init_mm.page_table_lock);
+	pte_clear(&init_mm, addr, ptep);
+	spin_unlock(&init_mm.page_table_lock);
+	list_add(&pte_page(pte)->lru, pages);
+	return 0;
+}
+
+static void kasan_unmap_hotplug_shadow(unsigned long start, unsigned long end)
+{
+	struct page *page, *next;
+	LIST_HEAD(pages);
+
+	apply_to_existing_page_range(&init_mm, start, end - start,
+				     kasan_clear_hotplug_pte, &pages);
+	/* Nothing touches offline memory's shadow: one flush, then free. */
+	flush_tlb_kernel_range(start, end);
+	list_for_each_entry_safe(page, next, &pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+		cond_resched();
+	}
+}
+
+static int kasan_map_hotplug_shadow(unsigned long start, unsigned long end)
+{
+	unsigned long step;
+	int ret = 0;
+
+	for (; start < end && !ret; start += step) {
+		step = min_t(unsigned long, end - start,
+			     KASAN_FILL_BATCH * PAGE_SIZE);
+		ret = kasan_fill_shadow(start, start + step,
+					GFP_KERNEL | __GFP_NOWARN);
+		cond_resched();
+	}
+	return ret;
+}
+
+/**
+ * kasan_memory_event() - map or unmap the shadow of a memory block
+ * @nb: the notifier block
+ * @action: MEM_GOING_ONLINE maps; MEM_OFFLINE and MEM_CANCEL_ONLINE unmap
+ * @data: the struct memory_notify of the block
+ *
+ * A failed mapping fails the onlining; the core then sends
+ * MEM_CANCEL_ONLINE, which frees what was mapped.
+ *
+ * Return: NOTIFY_OK, or the error wrapped by notifier_from_errno().
+ */
+int kasan_memory_event(struct notifier_block *nb, unsigned long action,
+		       void *data)
+{
+	const struct memory_notify *mn = data;
+	unsigned long start = (unsigned long)pfn_to_kaddr(mn->start_pfn);
+	unsigned long end = start + (mn->nr_pages << PAGE_SHIFT);
+	unsigned long shadow_start = (unsigned long)kasan_mem_to_shadow((void *)start);
+	unsigned long shadow_end = (unsigned long)kasan_mem_to_shadow((void *)end);
+
+	/* Blocks are sections at least: 16 pages of memory per shadow page. */
+	if (WARN_ON_ONCE(!IS_ALIGNED(shadow_start | shadow_end, PAGE_SIZE)))
+		return notifier_from_errno(-EINVAL);
+
+	switch (action) {
+	case MEM_GOING_ONLINE:
+		return notifier_from_errno(kasan_map_hotplug_shadow(shadow_start,
+								    shadow_end));
+	case MEM_CANCEL_ONLINE:
+	case MEM_OFFLINE:
+		kasan_unmap_hotplug_shadow(shadow_start, shadow_end);
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+/* Ahead of every other memory notifier: they may touch the new memory. */
+#define KASAN_HOTPLUG_PRI	(MEMTIER_HOTPLUG_PRI + 100)
+
+static int __init kasan_memory_hotplug_init(void)
+{
+	hotplug_memory_notifier(kasan_memory_event, KASAN_HOTPLUG_PRI);
+	return 0;
+}
+core_initcall(kasan_memory_hotplug_init);
+#endif /* CONFIG_MEMORY_HOTPLUG */
 
 /* ---- Tags of mappings ----------------------------------------------- */
 

@@ -30,25 +30,31 @@
  *
  * kasan_tag_mismatch() follows AAPCS64: it preserves x19-x29 itself, may
  * clobber x0-x17 (and x30, through our BL), and never touches the FP/SIMD
- * registers (the kernel is built with -mgeneral-regs-only). x18 depends on the configuration: with
- * CONFIG_SHADOW_CALL_STACK it is the shadow call stack pointer, reserved
+ * registers (the kernel is built with -mgeneral-regs-only). x18 depends on
+ * the configuration: with CONFIG_SHADOW_CALL_STACK it is the shadow call stack pointer, reserved
  * with -ffixed-x18, which every C function leaves as it found it, so it is
  * not ours to touch; without it, it is a temporary the C code may use, and
  * is kept like x2-x15.
  *
- * __hwasan_tag_mismatch_v2, where the thunks of short-granule checks
- * (hwasan-use-short-granules=1) branch, is not provided: the kernel builds
- * with short granules off. An alias would be wrong, not merely useless:
- * clang 16's outlined short-granule thunk skips the short-granule test, so
- * the runtime would have to redo it before reporting, and the tag allocator
- * and poisoning would have to reserve tags 1-15 as granule lengths. Leaving
- * it undefined makes a kernel built with short granules fail to link
- * instead of reporting every access to a partly used last granule.
+ * Short granules (hwasan-use-short-granules=1, kasan-tags.h). The thunks
+ * of short-granule checks branch to __hwasan_tag_mismatch_v2 instead, the
+ * same way. A thunk is meant to accept an access that ends inside the used
+ * bytes of a short granule whose last byte holds the pointer's tag, but
+ * clang 16's compares the pointer's tag where it means the memory's, so
+ * every access to a short granule lands here. __hwasan_tag_mismatch_v2
+ * redoes the test before anything else, using only x16, x17 and x2-x3
+ * (kept in their slots at sp + 16 and put back), and returns at
+ * once when the access is valid: some twenty instructions, not a call into
+ * C with fourteen registers saved.
  */
 
 #include <linux/export.h>
+#include <linux/kasan-tags.h>
 #include <linux/linkage.h>
 #include <asm/assembler.h>
+#include <asm/memory.h>
+
+#define KASAN_GRANULE_MASK	((1 << KASAN_SHADOW_SCALE_SHIFT) - 1)
 
 /* \op (stp or ldp) x2-x15 at their place in the thunk's frame. */
 	.macro	kasan_mismatch_scratch, op
@@ -60,6 +66,46 @@
 	\op	x12, x13, [sp, #96]
 	\op	x14, x15, [sp, #112]
 	.endm
+
+/*
+ * The short-granule test: x0 the pointer, x1 the access info (bits 0-3 the
+ * log2 of the size). Valid if the granule's shadow is a length (1 to 15),
+ * the access's last byte lies below it, and the granule's last byte is the
+ * pointer's tag. x2 and x3 are borrowed and put back.
+ */
+SYM_CODE_START(__hwasan_tag_mismatch_v2)
+	bti	c
+
+	orr	x16, x0, #(KASAN_TAG_KERNEL << 56)
+	lsr	x16, x16, #KASAN_SHADOW_SCALE_SHIFT
+	mov_q	x17, KASAN_SHADOW_OFFSET
+	ldrb	w16, [x16, x17]
+	sub	w17, w16, #1
+	cmp	w17, #(KASAN_SHORT_GRANULE_MAX - 1)
+	b.hi	__hwasan_tag_mismatch		/* not a length: a real mismatch */
+
+	stp	x2, x3, [sp, #16]
+	/* x17 = offset of the last byte in the granule + 1 */
+	and	x2, x1, #0xf
+	mov	x3, #1
+	lsl	x3, x3, x2
+	and	x17, x0, #KASAN_GRANULE_MASK
+	add	x17, x17, x3
+	/* x2 = the granule's last byte, read through the match-all tag */
+	orr	x2, x0, #(KASAN_TAG_KERNEL << 56)
+	orr	x2, x2, #KASAN_GRANULE_MASK
+	ldrb	w2, [x2]
+	lsr	x3, x0, #56
+	cmp	x17, x16
+	ccmp	x2, x3, #0, ls			/* ends inside: compare tags */
+	ldp	x2, x3, [sp, #16]
+	b.ne	__hwasan_tag_mismatch
+
+	/* Valid: pop the thunk's frame, x0 and x1 with it, and resume. */
+	ldp	x0, x1, [sp], #256
+	ret
+SYM_CODE_END(__hwasan_tag_mismatch_v2)
+EXPORT_SYMBOL(__hwasan_tag_mismatch_v2)
 
 SYM_CODE_START(__hwasan_tag_mismatch)
 	bti	c
