@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The harness's self-tests (selftests/test_harness.py, and test_syztitle.py for
-# lib/syztitle.py): seconds, no kernel.
+# The harness's self-tests (selftests/test_harness.py, test_syztitle.py for
+# lib/syztitle.py, test_checkpatch_filter.py for make checkpatch's allow
+# list): seconds, no kernel.
 # make test runs them first, so a harness that would let a bad run pass never
 # gets to judge one.
 set -uo pipefail
 cd "$(dirname "$0")"
-out=$(python3 -W error::ResourceWarning -m unittest -v test_harness test_syztitle 2>&1)
+out=$(python3 -W error::ResourceWarning -m unittest -v test_harness test_syztitle test_checkpatch_filter 2>&1)
 rc=$?
 if [ $rc != 0 ]; then
 	echo "$out"
