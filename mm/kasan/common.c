@@ -121,16 +121,24 @@ static __always_inline bool kasan_cache_keeps_tags(struct kmem_cache *cache)
 }
 
 /*
- * Give an object of @size bytes a short last granule, unless something else
- * may use the bytes past it: slab debugging (redzones and poison patterns
- * that would see the tag byte as corruption, tracking data right after the
- * object), or, in a SLAB_TYPESAFE_BY_RCU cache, the free pointer SLUB puts
- * there while the object is free but still legally read.
+ * End an object of @size bytes, whose granules up to @capacity carry its
+ * tag: the granules past the request are closed and a partly used last
+ * granule is made short. @cache is NULL for page allocations. No short
+ * granule where something else may use the bytes past the object: slab
+ * debugging (redzones and poison patterns that would see the tag byte as
+ * corruption, tracking data right after the object), or, in a
+ * SLAB_TYPESAFE_BY_RCU cache, the free pointer SLUB puts there while the
+ * object is free but still legally read.
  */
-static void kasan_shorten_object(struct kmem_cache *cache, const void *object,
-				 size_t size)
+static void kasan_end_object(struct kmem_cache *cache, const void *object,
+			     size_t size, size_t capacity)
 {
-	if (!(cache->flags & (SLAB_DEBUG_FLAGS | SLAB_TYPESAFE_BY_RCU)))
+	size_t used = round_up(size, KASAN_GRANULE_SIZE);
+
+	if (used < capacity)
+		kasan_poison(object + used, capacity - used,
+			     KASAN_SHADOW_REDZONE, false);
+	if (!cache || !(cache->flags & (SLAB_DEBUG_FLAGS | SLAB_TYPESAFE_BY_RCU)))
 		kasan_shorten_last_granule(object, size);
 }
 
@@ -213,20 +221,11 @@ void * __must_check __kasan_slab_alloc(struct kmem_cache *cache, void *object,
 
 	/* kmalloc objects are sized and recorded by __kasan_kmalloc(). */
 	if (!is_kmalloc_cache(cache)) {
-		kasan_shorten_object(cache, object, cache->object_size);
+		kasan_end_object(cache, object, cache->object_size,
+				 cache->object_size);
 		kasan_record_alloc(object, flags);
 	}
 	return object;
-}
-
-/* Close [object + size, end of object): the granules past the request. */
-static void kasan_close_tail(const void *object, size_t size, size_t capacity)
-{
-	size_t used = round_up(size, KASAN_GRANULE_SIZE);
-
-	if (used < capacity)
-		kasan_poison(object + used, capacity - used,
-			     KASAN_SHADOW_REDZONE, false);
 }
 
 void * __must_check __kasan_kmalloc(struct kmem_cache *cache,
@@ -236,8 +235,7 @@ void * __must_check __kasan_kmalloc(struct kmem_cache *cache,
 	if (unlikely(!object) || is_kfence_address(object))
 		return (void *)object;
 
-	kasan_close_tail(object, size, cache->object_size);
-	kasan_shorten_object(cache, object, size);
+	kasan_end_object(cache, object, size, cache->object_size);
 	kasan_record_alloc(object, flags);
 	return (void *)object;
 }
@@ -281,7 +279,17 @@ bool __kasan_slab_pre_free(struct kmem_cache *cache, void *object,
  */
 static void kasan_close_object(struct kmem_cache *cache, void *object)
 {
-	kasan_record_free(set_tag(object, kasan_granule_tag(object)));
+	/*
+	 * kasan_bad_slab_free() checked that a tagged pointer has the
+	 * object's tag. Only an untagged one needs the tag from the object:
+	 * for a short first granule, its tag byte, which init_on_free may
+	 * have zeroed already (SLUB clears the object before this hook).
+	 */
+	u8 tag = get_tag(object);
+
+	if (tag == KASAN_TAG_KERNEL)
+		tag = kasan_granule_tag(object);
+	kasan_record_free(set_tag(object, tag));
 	kasan_poison(object, cache->object_size, KASAN_SHADOW_FREED, false);
 }
 
@@ -319,8 +327,7 @@ void * __must_check __kasan_kmalloc_large(const void *ptr, size_t size,
 	if (unlikely(!ptr))
 		return NULL;
 	/* The page allocator opened all of the pages: close what is unused. */
-	kasan_close_tail(ptr, size, folio_size(virt_to_folio(ptr)));
-	kasan_shorten_last_granule(ptr, size);
+	kasan_end_object(NULL, ptr, size, folio_size(virt_to_folio(ptr)));
 	return (void *)ptr;
 }
 
@@ -340,18 +347,22 @@ void * __must_check __kasan_krealloc(const void *object, size_t new_size,
 	if (unlikely(object == ZERO_SIZE_PTR) || is_kfence_address(object))
 		return (void *)object;
 
-	/* Open up to the new size (a no-op when shrinking), close the rest. */
+	/*
+	 * Open up to the new size (a no-op when shrinking), close the rest.
+	 * A tag byte the object grows over was zero before the runtime put
+	 * the tag there (krealloc() with __GFP_ZERO counts on it): zero again.
+	 */
+	kasan_clear_tag_byte(object, new_size);
 	kasan_unpoison(object, new_size, false);
 
 	slab = virt_to_slab(kasan_reset_tag(object));
 	if (!slab) {
-		kasan_close_tail(object, new_size,
+		kasan_end_object(NULL, object, new_size,
 				 folio_size(virt_to_folio(object)));
-		kasan_shorten_last_granule(object, new_size);
 		return (void *)object;
 	}
-	kasan_close_tail(object, new_size, slab->slab_cache->object_size);
-	kasan_shorten_object(slab->slab_cache, object, new_size);
+	kasan_end_object(slab->slab_cache, object, new_size,
+			 slab->slab_cache->object_size);
 	kasan_record_alloc(object, flags);
 	return (void *)object;
 }
@@ -410,17 +421,14 @@ void __kasan_mempool_unpoison_object(void *ptr, size_t size, unsigned long ip)
 	slab = virt_to_slab(kasan_reset_tag(ptr));
 	if (!slab) {
 		kasan_unpoison(ptr, size, false);
-		kasan_shorten_last_granule(ptr, size);
+		kasan_end_object(NULL, ptr, size, size);
 		return;
 	}
 	kasan_unpoison(ptr, slab->slab_cache->object_size, false);
-	if (is_kmalloc_cache(slab->slab_cache)) {
-		kasan_close_tail(ptr, size, slab->slab_cache->object_size);
-		kasan_shorten_object(slab->slab_cache, ptr, size);
-	} else {
-		kasan_shorten_object(slab->slab_cache, ptr,
-				     slab->slab_cache->object_size);
-	}
+	kasan_end_object(slab->slab_cache, ptr,
+			 is_kmalloc_cache(slab->slab_cache) ? size :
+			 slab->slab_cache->object_size,
+			 slab->slab_cache->object_size);
 	/* Under the pool's lock, interrupts off: no allocation (see tags.c). */
 	kasan_record_alloc(ptr, 0);
 }

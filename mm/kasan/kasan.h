@@ -116,6 +116,7 @@ static inline void kasan_force_async_fault(void) { }
 void kasan_poison(const void *addr, size_t size, u8 value, bool init);
 void kasan_unpoison(const void *addr, size_t size, bool init);
 void kasan_shorten_last_granule(const void *addr, size_t size);
+void kasan_clear_tag_byte(const void *addr, size_t new_size);
 bool kasan_byte_accessible(const void *addr);
 
 /* ---- Tag engine (sw_tags.c) ---------------------------------------- */

@@ -857,10 +857,16 @@ static void test_short_granule_resize(struct kunit *test)
 /* Proves neighbouring objects differ in tag even when each is one short granule. */
 static void test_short_granule_neighbours(struct kunit *test)
 {
+	struct kmem_cache *c = kkt_cache_create(test, "kkt-short-neighbours", 7, NULL);
 	unsigned int i, pairs = 0, same = 0;
 	struct kkt_batch *b;
 
-	b = kkt_batch_alloc(test, NULL, 7, KKT_BATCH);
+	if (c->flags & (SLAB_DEBUG_FLAGS | SLAB_TYPESAFE_BY_RCU)) {
+		kmem_cache_destroy(c);
+		kunit_skip(test, "slub_debug on: no short granules in this cache");
+	}
+	/* A cache of its own: whole slabs, every object taken. */
+	b = kkt_batch_alloc(test, c, 0, KKT_BATCH);
 	for (i = 0; i + 1 < b->nr; i++) {
 		if (!kkt_batch_adjacent(b, i))
 			continue;
@@ -871,8 +877,65 @@ static void test_short_granule_neighbours(struct kunit *test)
 	kunit_info(test, "%u neighbouring pairs among %u objects\n", pairs, b->nr);
 	KUNIT_EXPECT_GE(test, pairs, b->nr / 2);
 	KUNIT_EXPECT_EQ(test, same, 0U);
-	kkt_batch_free(b, NULL);
+	kkt_batch_free(b, c);
+	kmem_cache_destroy(c);
 	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
+}
+
+/*
+ * Proves krealloc(__GFP_ZERO) in place returns zeroed memory over a short
+ * granule's old tag byte: the object grows over it, and it reads zero.
+ */
+static void test_short_granule_krealloc_zero(struct kunit *test)
+{
+	u8 *p = NULL, *q;
+	int i;
+
+	for (i = 0; i < 1000 && !p; i++) {
+		p = kzalloc(13, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		if (is_kfence_address(p)) {
+			kfree(p);
+			p = NULL;
+		}
+	}
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, kkt_shadow(p), 13);
+	q = krealloc(p, 16, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_EQ(test, kkt_shadow(p), get_tag(p));
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 16));
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
+	kfree(p);
+}
+
+/*
+ * Proves a free with init_on_free on is recorded under the object's tag,
+ * though SLUB zeroes a short granule's tag byte before KASAN's free hook:
+ * the use-after-free after it has the free stack.
+ */
+static void test_short_granule_init_on_free(struct kunit *test)
+{
+	bool was_on = want_init_on_free();
+	u8 *p;
+
+	kkt_need_history(test);
+	p = kkt_kmalloc(test, 13);
+	OPTIMIZER_HIDE_VAR(p);
+	if (!was_on)
+		static_branch_enable(&init_on_free);
+	migrate_disable();
+	kfree(p);
+	READ_ONCE(p[0]);
+	migrate_enable();
+	if (!was_on)
+		static_branch_disable(&init_on_free);
+	kkt_expect_report(test, &(struct kkt_want){
+		.type = "slab-use-after-free", .fn = __func__, .access = "Read", .size = 1,
+		.addr = p, .bad = p, .ptr_tag = get_tag(p), .mem_tag = KASAN_TAG_INVALID,
+		.object = p, .rel = "inside", .region = kkt_cache_of(p)->object_size,
+		.alloc_fn = __func__, .free_fn = __func__,
+	});
 }
 
 /* A tag that no granule of [@start, @start + @len) carries, nor @avoid; -1 if none. */
@@ -1493,12 +1556,12 @@ static void kkt_hotplug_shadow(struct kunit *test)
 	during = kkt_free_pages();
 	KUNIT_EXPECT_EQ(test, kkt_shadow_mapped(start, end), want);
 	KUNIT_EXPECT_GE(test, before + KKT_PAGE_SLACK, during + want);
-	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&shadow,
-						       kasan_mem_to_shadow((void *)(end - 1)), 1), 0L);
+	p = kasan_mem_to_shadow((void *)(end - 1));
+	KUNIT_EXPECT_EQ(test, copy_from_kernel_nofault(&shadow, p, 1), 0L);
 	KUNIT_EXPECT_EQ(test, shadow, KASAN_TAG_INVALID);
 	/* Onlining again (after an offline that kept it, say) maps nothing more. */
 	KUNIT_EXPECT_EQ(test, kasan_memory_event(NULL, MEM_GOING_ONLINE, &mn), NOTIFY_OK);
-	KUNIT_EXPECT_GE(test, during + KKT_PAGE_SLACK, kkt_free_pages());
+	KUNIT_EXPECT_GE(test, kkt_free_pages() + KKT_PAGE_SLACK, during);
 
 	KUNIT_EXPECT_EQ(test, kasan_memory_event(NULL, MEM_OFFLINE, &mn), NOTIFY_OK);
 	KUNIT_EXPECT_EQ(test, kkt_shadow_mapped(start, end), 0UL);
@@ -1908,6 +1971,8 @@ static struct kunit_case kasan_core_cases[] = {
 	KUNIT_CASE(test_short_granule_cache),
 	KUNIT_CASE(test_short_granule_resize),
 	KUNIT_CASE(test_short_granule_neighbours),
+	KUNIT_CASE(test_short_granule_krealloc_zero),
+	KUNIT_CASE(test_short_granule_init_on_free),
 	KUNIT_CASE(test_invalid_access_no_object),
 	KUNIT_CASE(test_uaf),
 	KUNIT_CASE(test_report_fields),

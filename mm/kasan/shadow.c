@@ -75,6 +75,33 @@ void kasan_shorten_last_granule(const void *addr, size_t size)
 	*(u8 *)kasan_mem_to_shadow(granule) = used;
 }
 
+/**
+ * kasan_clear_tag_byte() - zero a short granule's tag byte an object grows over
+ * @addr: start of the object, with its tag
+ * @new_size: the size it grows (or shrinks) to
+ *
+ * The tag byte lies past the object; once the object covers it, it is the
+ * object's data again, and holds the zero it held before the tag.
+ */
+void kasan_clear_tag_byte(const void *addr, size_t new_size)
+{
+	const u8 *start = kasan_reset_tag(addr);
+	size_t off;
+
+	if (is_kfence_address(start))
+		return;
+	for (off = 0; off < new_size; off += KASAN_GRANULE_SIZE) {
+		u8 shadow = *(u8 *)kasan_mem_to_shadow(start + off);
+
+		if (shadow == get_tag(addr))
+			continue;
+		if (kasan_is_short_granule(shadow) &&
+		    off + KASAN_GRANULE_MASK < new_size)
+			((u8 *)start)[off + KASAN_GRANULE_MASK] = 0;
+		return;
+	}
+}
+
 /* ---- Explicit checks ------------------------------------------------ */
 
 /**
