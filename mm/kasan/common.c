@@ -126,9 +126,12 @@ static __always_inline bool kasan_cache_keeps_tags(struct kmem_cache *cache)
  * granule is made short. @cache is NULL for page allocations. No short
  * granule where something else may use the bytes past the object: slab
  * debugging (redzones and poison patterns that would see the tag byte as
- * corruption, tracking data right after the object), or, in a
- * SLAB_TYPESAFE_BY_RCU cache, the free pointer SLUB puts there while the
- * object is free but still legally read.
+ * corruption, tracking data right after the object), in a
+ * SLAB_TYPESAFE_BY_RCU cache the free pointer SLUB puts there while the
+ * object is free but still legally read, and in any cache a free pointer
+ * over the tag byte: kmem_cache_free_bulk() writes it before the free is
+ * checked. SLUB keeps its in-object pointer on a granule boundary, so only
+ * a pointer placed after the object (caches with a constructor) can.
  */
 static void kasan_end_object(struct kmem_cache *cache, const void *object,
 			     size_t size, size_t capacity)
@@ -138,8 +141,10 @@ static void kasan_end_object(struct kmem_cache *cache, const void *object,
 	if (used < capacity)
 		kasan_poison(object + used, capacity - used,
 			     KASAN_SHADOW_REDZONE, false);
-	if (!cache || !(cache->flags & (SLAB_DEBUG_FLAGS | SLAB_TYPESAFE_BY_RCU)))
-		kasan_shorten_last_granule(object, size);
+	if (cache && ((cache->flags & (SLAB_DEBUG_FLAGS | SLAB_TYPESAFE_BY_RCU)) ||
+		      used - 1 - cache->offset < sizeof(void *)))
+		return;
+	kasan_shorten_last_granule(object, size);
 }
 
 /* ---- Pages ----------------------------------------------------------- */

@@ -938,6 +938,53 @@ static void test_short_granule_init_on_free(struct kunit *test)
 	});
 }
 
+static void kkt_ctor_nop(void *object)
+{
+}
+
+/*
+ * Proves a bulk free of short objects is a good free. kmem_cache_free_bulk()
+ * (and kfree_bulk(), kfree_rcu()'s batches) writes free pointers into the
+ * objects before their frees are checked: kmalloc-16's pointer must keep off
+ * byte 15, where every kmalloc(1..15) object keeps its tag, and an object
+ * whose tag byte a pointer after the object would cover is not made short.
+ */
+static void test_short_granule_free_bulk(struct kunit *test)
+{
+	struct kmem_cache *c20 = kkt_cache_create(test, "kkt-bulk-20", 20, kkt_ctor_nop);
+	struct kmem_cache *c28 = kkt_cache_create(test, "kkt-bulk-28", 28, kkt_ctor_nop);
+	void *objs[2 * 15];
+	unsigned int i;
+	size_t size;
+
+	for (size = 1; size <= 15; size++) {
+		for (i = 0; i < 2; i++) {
+			u8 *p = kkt_kmalloc(test, size);
+
+			if (!(kkt_cache_of(p)->flags & SLAB_DEBUG_FLAGS))
+				KUNIT_EXPECT_EQ(test, kkt_shadow(p), size);
+			objs[2 * (size - 1) + i] = p;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, kkt_cache_of(objs[0])->offset % KASAN_GRANULE_SIZE, 0U);
+	kfree_bulk(ARRAY_SIZE(objs), objs);
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
+
+	/* A constructor puts the free pointer after the object, at 24 for both. */
+	for (i = 0; i < 4; i++)
+		objs[i] = kkt_cache_alloc(test, c20);
+	KUNIT_EXPECT_EQ(test, kkt_shadow(objs[0]), get_tag(objs[0]));
+	kmem_cache_free_bulk(c20, 4, objs);
+	for (i = 0; i < 4; i++)
+		objs[i] = kkt_cache_alloc(test, c28);
+	if (!(c28->flags & SLAB_DEBUG_FLAGS))
+		KUNIT_EXPECT_EQ(test, kkt_shadow(objs[0]), 28 % KASAN_GRANULE_SIZE);
+	kmem_cache_free_bulk(c28, 4, objs);
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
+	kmem_cache_destroy(c20);
+	kmem_cache_destroy(c28);
+}
+
 /* A tag that no granule of [@start, @start + @len) carries, nor @avoid; -1 if none. */
 static int kkt_unused_tag(const u8 *start, size_t len, u8 avoid)
 {
@@ -1973,6 +2020,7 @@ static struct kunit_case kasan_core_cases[] = {
 	KUNIT_CASE(test_short_granule_neighbours),
 	KUNIT_CASE(test_short_granule_krealloc_zero),
 	KUNIT_CASE(test_short_granule_init_on_free),
+	KUNIT_CASE(test_short_granule_free_bulk),
 	KUNIT_CASE(test_invalid_access_no_object),
 	KUNIT_CASE(test_uaf),
 	KUNIT_CASE(test_report_fields),
