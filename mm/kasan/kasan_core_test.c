@@ -938,6 +938,48 @@ static void test_short_granule_init_on_free(struct kunit *test)
 	});
 }
 
+/*
+ * Proves an overflow off the end of a slab's last object, into whatever
+ * page follows the slab, is still named after the object it ran off:
+ * slab-out-of-bounds with that object's history, not invalid-access.
+ */
+static void test_oob_off_slab_end(struct kunit *test)
+{
+	struct kmem_cache *c;
+	struct kkt_batch *b;
+	unsigned int i;
+	u8 *a = NULL, *next = NULL;
+
+	kkt_need_history(test);
+	c = kkt_cache_create(test, "kkt-slab-end", 32, NULL);
+	b = kkt_batch_alloc(test, c, 0, KKT_BATCH);
+	for (i = 0; i < b->nr && !a; i++) {
+		u8 *p = kasan_reset_tag(b->objs[i]);
+		struct slab *slab = virt_to_slab(p);
+
+		next = p + c->size;
+		if (next != (u8 *)slab_address(slab) + slab_size(slab) ||
+		    !virt_addr_valid(next) || is_kfence_address(next) ||
+		    kasan_granule_tag(next) == get_tag(b->objs[i]) ||
+		    kkt_history_knows(next, get_tag(b->objs[i])))
+			continue;
+		a = b->objs[i];
+	}
+	KUNIT_ASSERT_NOT_NULL_MSG(test, a, "no slab's last object among %u", b->nr);
+
+	READ_ONCE(a[c->size]);
+	kkt_expect_report(test, &(struct kkt_want){
+		.type = "slab-out-of-bounds", .fn = __func__, .access = "Read", .size = 1,
+		.addr = a + c->size, .bad = a + c->size, .ptr_tag = get_tag(a),
+		.mem_tag = kkt_shadow(next), .object = a, .rel = "to the right",
+		.region = c->object_size, .alloc_fn = __func__,
+	});
+	kkt_expect_lacks(test, "invalid-access");
+	kkt_batch_free(b, c);
+	kmem_cache_destroy(c);
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 1);
+}
+
 static void kkt_ctor_nop(void *object)
 {
 }
@@ -973,12 +1015,13 @@ static void test_short_granule_free_bulk(struct kunit *test)
 	/* A constructor puts the free pointer after the object, at 24 for both. */
 	for (i = 0; i < 4; i++)
 		objs[i] = kkt_cache_alloc(test, c20);
-	KUNIT_EXPECT_EQ(test, kkt_shadow(objs[0]), get_tag(objs[0]));
+	/* The last granule is whole: the pointer would cover byte 31. */
+	KUNIT_EXPECT_EQ(test, kkt_shadow(objs[0] + 16), get_tag(objs[0]));
 	kmem_cache_free_bulk(c20, 4, objs);
 	for (i = 0; i < 4; i++)
 		objs[i] = kkt_cache_alloc(test, c28);
 	if (!(c28->flags & SLAB_DEBUG_FLAGS))
-		KUNIT_EXPECT_EQ(test, kkt_shadow(objs[0]), 28 % KASAN_GRANULE_SIZE);
+		KUNIT_EXPECT_EQ(test, kkt_shadow(objs[0] + 16), 28 % KASAN_GRANULE_SIZE);
 	kmem_cache_free_bulk(c28, 4, objs);
 	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
 	kmem_cache_destroy(c20);
@@ -2021,6 +2064,7 @@ static struct kunit_case kasan_core_cases[] = {
 	KUNIT_CASE(test_short_granule_krealloc_zero),
 	KUNIT_CASE(test_short_granule_init_on_free),
 	KUNIT_CASE(test_short_granule_free_bulk),
+	KUNIT_CASE(test_oob_off_slab_end),
 	KUNIT_CASE(test_invalid_access_no_object),
 	KUNIT_CASE(test_uaf),
 	KUNIT_CASE(test_report_fields),

@@ -418,8 +418,9 @@ static const char *kasan_history_type(const struct kasan_history *h)
 
 /*
  * kasan_find_pointer_owner() - the object a mistagged slab access was for
- * @cache: the cache of the slab at the bad address
- * @slab: that slab
+ * @cache: the cache of @slab
+ * @slab: the slab to search: the one at the bad address, or the one just
+ *        before or after it
  * @bad: the first byte the access may not touch (untagged)
  * @tag: the pointer's tag
  *
@@ -429,9 +430,11 @@ static const char *kasan_history_type(const struct kasan_history *h)
  * and all a report could say is "invalid-access", describing an object
  * that has nothing to do with the bug. But the object the pointer was
  * made for is usually right beside it, and its shadow still carries the
- * pointer's tag: the nearest granule with that tag, on either side, names
- * it. The search goes one object slot (plus a granule) each way, never
- * outside the slab, whose shadow is always mapped.
+ * pointer's tag: the nearest granule of @slab with that tag, on either side
+ * of @bad, names it. The search goes one object slot (plus a granule) each
+ * way and reads only granules of @slab, whose shadow is always mapped. @bad
+ * itself may lie outside @slab: the last object of a slab overflows into
+ * whatever memory follows it.
  *
  * Only reached when the history of the object at the address has nothing
  * under the pointer's tag. A freed object has lost its tag, so a stray
@@ -448,23 +451,64 @@ static const void *kasan_find_pointer_owner(struct kmem_cache *cache,
 	unsigned long first = (unsigned long)kasan_reset_tag(slab_address(slab));
 	unsigned long end = first + slab_size(slab);
 	unsigned long at = ALIGN_DOWN((unsigned long)bad, KASAN_GRANULE_SIZE);
-	unsigned long reach, d, hit;
+	unsigned long reach, d, left, right;
 
-	if (tag == KASAN_TAG_KERNEL || tag == KASAN_TAG_INVALID ||
-	    at < first || at >= end || kasan_granule_tag((void *)at) == tag)
+	if (tag == KASAN_TAG_KERNEL || tag == KASAN_TAG_INVALID)
+		return NULL;
+	/* The bad granule itself carries the tag: not a neighbour's. */
+	if (at >= first && at < end && kasan_granule_tag((void *)at) == tag)
 		return NULL;
 
 	reach = round_up(cache->size, KASAN_GRANULE_SIZE) + KASAN_GRANULE_SIZE;
 	reach = min(reach, KASAN_OWNER_REACH_MAX);
 	/* Nearest first; on a tie the left wins (overflows run right). */
 	for (d = KASAN_GRANULE_SIZE; d <= reach; d += KASAN_GRANULE_SIZE) {
-		hit = 0;
-		if (d <= at - first && kasan_granule_tag((void *)(at - d)) == tag)
-			hit = at - d;
-		else if (d < end - at && kasan_granule_tag((void *)(at + d)) == tag)
-			hit = at + d;
-		if (hit)
-			return kasan_slab_object(cache, slab, (void *)hit);
+		left = at - d;
+		right = at + d;
+		if (left >= first && left < end &&
+		    kasan_granule_tag((void *)left) == tag)
+			return kasan_slab_object(cache, slab, (void *)left);
+		if (right >= first && right < end &&
+		    kasan_granule_tag((void *)right) == tag)
+			return kasan_slab_object(cache, slab, (void *)right);
+	}
+	return NULL;
+}
+
+/*
+ * The object a mistagged access at @bad was for, searched in the slab at
+ * @bad, then in the slab ending just before it (an overflow off the end of
+ * a slab's last object) and in the one starting just after it (an
+ * underflow off the start of its first). Sets *@cachep to the object's
+ * cache. Return: the object (untagged), or NULL.
+ */
+static const void *kasan_find_owner_near(const void *bad, u8 tag,
+					 struct kmem_cache **cachep)
+{
+	const void *spots[] = {
+		bad,
+		bad - KASAN_GRANULE_SIZE,
+		bad + KASAN_GRANULE_SIZE,
+	};
+	struct slab *tried[ARRAY_SIZE(spots)] = { };
+	const void *owner;
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(spots); i++) {
+		struct slab *slab = addr_has_metadata(spots[i]) ?
+				    kasan_report_slab(spots[i]) : NULL;
+
+		for (j = 0; j < i && slab; j++)
+			if (tried[j] == slab)
+				slab = NULL;
+		if (!slab)
+			continue;
+		tried[i] = slab;
+		owner = kasan_find_pointer_owner(slab->slab_cache, slab, bad, tag);
+		if (owner) {
+			*cachep = slab->slab_cache;
+			return owner;
+		}
 	}
 	return NULL;
 }
@@ -493,18 +537,17 @@ static void kasan_classify_access(struct kasan_bug *bug)
 	const void *owner;
 
 	bug->type = wraps ? "out-of-bounds" : "invalid-access";
-	if (!slab)
-		return;
-	cache = slab->slab_cache;
-
-	if (kasan_take_object(bug, cache, kasan_slab_object(cache, slab, addr))) {
-		bug->type = kasan_history_type(&bug->history);
-		return;
+	if (slab) {
+		cache = slab->slab_cache;
+		if (kasan_take_object(bug, cache,
+				      kasan_slab_object(cache, slab, addr))) {
+			bug->type = kasan_history_type(&bug->history);
+			return;
+		}
 	}
 
-	if (kasan_report_slab(bug->bad) != slab)
-		return;
-	owner = kasan_find_pointer_owner(cache, slab, bug->bad, bug->ptr_tag);
+	owner = kasan_find_owner_near(kasan_reset_tag(bug->bad), bug->ptr_tag,
+				      &cache);
 	if (!owner)
 		return;
 	kasan_take_object(bug, cache, owner);
