@@ -8,6 +8,7 @@ SHELL := /bin/bash
 export KS_WORK ?= /var/tmp/kmemsafe
 H := tools/testing/kmemsafe
 BENCH_ARCHES ?= arm64 x86_64
+BENCH ?= kfence kasan
 
 .PHONY: help tree test selftest titles run bench series checkpatch clean
 
@@ -23,14 +24,20 @@ test: ## harness self-tests, then every scenario: build with LLVM, KUnit under Q
 selftest: ## the harness's own tests only (seconds, no kernel)
 	@$(H)/selftests/run.sh
 
-titles: ## build upstream's KFENCE, run its kfence suite: the syzkaller titles make test holds ours to
+titles: ## build upstream's KFENCE and KASAN, run their kfence and kasan suites: the syzkaller titles make test holds ours to
 	@$(H)/bin/titles.sh $(CONFIGS)
 
 run: ## boot a production-style arm64 kernel, provoke heap bugs, print decoded KFENCE reports
 	@$(H)/bin/run.sh
 
-bench: ## instructions per allocation and memory: no KFENCE vs upstream's vs ours, QEMU icount
-	@for a in $(BENCH_ARCHES); do $(H)/bin/bench.sh $$a || exit 1; done
+bench: ## instructions and memory, none vs upstream vs ours, QEMU icount: KFENCE, then KASAN (arm64); BENCH=kfence|kasan for one
+	@for b in $(BENCH); do \
+		case $$b in \
+		kfence) for a in $(BENCH_ARCHES); do $(H)/bin/bench.sh $$a || exit 1; done ;; \
+		kasan) $(H)/bin/bench-kasan.sh || exit 1 ;; \
+		*) echo "BENCH=$$b: kfence or kasan" >&2; exit 1 ;; \
+		esac; \
+	done
 
 series: ## write the git format-patch series to $(KS_WORK)/series, check it builds and applies
 	@$(H)/bin/series.sh

@@ -18,9 +18,14 @@ the kinds of kernel splat it may print. A scenario passes only when:
   - the reports have the titles syzkaller would give them (lib/syztitle.py):
     in a scenario with 'titles: FILE', every case of an upstream suite that
     FILE covers printed reports with the same titles, in the same order, as
-    upstream's KFENCE printed for it (configs/titles/FILE, made by
-    bin/titles.sh); and in our own suites (OWN_SUITES), every KFENCE
-    report's title names the case's own function or a helper of the suite.
+    upstream's KFENCE or KASAN printed for it (configs/titles/FILE, made by
+    bin/titles.sh), or, for a case where ours differ on purpose, the titles
+    that 'titles-differ: FILE2' (configs/titles/FILE2, written by hand; see
+    load_differ) allows, with its reason, instead of upstream's (or, for a
+    case whose number of reports depends on what memory holds, the same
+    titles with each run of one counted once, as FILE2 says); and in our
+    own suites (OWN_SUITES), every KFENCE report's title names the case's
+    own function or a helper of the suite.
 
 Run through bin/test.sh, which assembles the tree and exports KS_TREE,
 KS_BUILD, KS_JOBS and KS_MAKE_OPTS_LINES. Also read: KS_KUNIT (the kunit.py to run;
@@ -98,10 +103,14 @@ def load_scenario(sdir, name, reference=True):
         known = " ".join(sorted(f for f in os.listdir(sdir) if "." not in f and f != "CFLIST"))
         raise Bad(f"no scenario '{name}' in {sdir} (known: {known})")
     sc = read_keyed(path)
-    unknown = set(sc) - {"arch", "kernel", "boot", "filter", "timeout", "titles"}
+    unknown = set(sc) - {"arch", "kernel", "boot", "filter", "timeout", "titles", "titles-differ"}
     if unknown or "arch" not in sc or "kernel" not in sc:
         raise Bad(f"{path}: needs 'arch' and 'kernel', may have 'boot', 'filter', 'timeout', "
-                  "'titles'" + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else ""))
+                  "'titles', 'titles-differ'"
+                  + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else ""))
+    if sc.get("titles-differ") and not sc.get("titles"):
+        raise Bad(f"{path}: 'titles-differ' allows other titles than a reference's: it needs "
+                  "'titles'")
     flt = sc.get("filter", "")
     # kunit.filter_glob is one glob: a comma would be part of the pattern.
     if "," in flt or " " in flt:
@@ -112,6 +121,9 @@ def load_scenario(sdir, name, reference=True):
         tdir = os.environ.get("KS_TITLES") or os.path.join(HARNESS, "configs/titles")
         sc["titles_path"] = os.path.join(tdir, sc["titles"])
         sc["titles_ref"] = load_titles(sc["titles_path"])
+        if sc.get("titles-differ"):
+            sc["differ_path"] = os.path.join(tdir, sc["titles-differ"])
+            sc["titles_differ"] = load_differ(sc["differ_path"])
     return sc
 
 
@@ -140,6 +152,81 @@ def load_titles(path):
     if not ref:
         raise Bad(f"{path}: no case")
     return ref
+
+
+DIFFER_FIELDS = ("why", "upstream", "ours", "compare")
+# 'compare' values: how a case's titles are compared instead of one by one.
+COMPARE_RUNS = "runs"
+
+
+def title_runs(titles):
+    """titles with each run of one title kept once."""
+    return [t for i, t in enumerate(titles) if i == 0 or titles[i - 1] != t]
+
+
+def load_differ(path):
+    """The cases whose titles may differ from upstream's, each with why:
+    suite.case -> {'why': reason, 'upstream': [titles], 'ours': [titles],
+    'compare': how}.
+
+    Written by hand, one line per field, tab-separated:
+        suite.case<TAB>why<TAB>the reason (several lines are joined)
+    then either, for titles ours differ in on purpose,
+        suite.case<TAB>upstream<TAB>title   each of upstream's, in order,
+                                            as the reference has them
+        suite.case<TAB>ours<TAB>title       each of ours, in order
+    with NO_REPORT as the only title of a list for no report: the case is
+    then held to 'ours', and only while the reference still has 'upstream'
+    for it (a regenerated reference that changed calls for a new look);
+    or, for a case whose number of reports depends on what memory holds,
+        suite.case<TAB>compare<TAB>runs     the titles are compared with
+                                            each run of one title counted
+                                            once (syzkaller files a title
+                                            once, however often printed)."""
+    allow = {}
+    try:
+        f = open(path)
+    except OSError as e:
+        raise Bad(f"title allowances: {e}")
+    with f:
+        for n, raw in enumerate(f, 1):
+            line = raw.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            case, field, text = (line.split("\t", 2) + ["", ""])[:3]
+            if "." not in case or field not in DIFFER_FIELDS or not text.strip():
+                raise Bad(f"{path}:{n}: expected "
+                          "'suite.case<TAB>why|upstream|ours|compare<TAB>text'")
+            a = allow.setdefault(case, {"why": "", "upstream": [], "ours": [], "compare": ""})
+            if field == "why":
+                a["why"] = (a["why"] + " " + text.strip()).strip()
+            elif field == "compare":
+                if text != COMPARE_RUNS or a["compare"]:
+                    raise Bad(f"{path}:{n}: {case}: one 'compare' line, '{COMPARE_RUNS}'")
+                a["compare"] = text
+            elif NO_REPORT in a[field] or a[field] and text == NO_REPORT:
+                raise Bad(f"{path}:{n}: {case}: '{NO_REPORT}' is a list of no report: "
+                          "alone or not at all")
+            else:
+                a[field].append(text)
+    for case, a in allow.items():
+        if not a["why"]:
+            raise Bad(f"{path}: {case} has no why line: an allowance says why")
+        if a["compare"]:
+            if a["upstream"] or a["ours"]:
+                raise Bad(f"{path}: {case}: 'compare' compares with upstream's titles: "
+                          "no 'upstream' or 'ours' lines with it")
+            continue
+        missing = [k for k in ("upstream", "ours") if not a[k]]
+        if missing:
+            raise Bad(f"{path}: {case} has no {' and no '.join(missing)} line: an allowance "
+                      "says why, and what upstream's and our titles are (or how to compare)")
+        for k in ("upstream", "ours"):
+            if a[k] == [NO_REPORT]:
+                a[k] = []
+        if a["upstream"] == a["ours"]:
+            raise Bad(f"{path}: {case} allows upstream's own titles: no allowance is needed")
+    return allow
 
 
 def load_expect(path):
@@ -247,18 +334,41 @@ def titles_from_log(text, owner=None):
     return found
 
 
+def _harness_relative(path):
+    return os.path.relpath(path, HARNESS) if path.startswith(HARNESS + os.sep) else path
+
+
 def check_titles(sc, got, reports):
     """Reasons to fail from the reports' syzkaller titles."""
     bad = []
     ref = sc.get("titles_ref", {})
-    where = sc.get("titles_path", "")
-    if where.startswith(HARNESS + os.sep):
-        where = os.path.relpath(where, HARNESS)
+    where = _harness_relative(sc.get("titles_path", ""))
+    differ = sc.get("titles_differ", {})
+    dwhere = _harness_relative(sc.get("differ_path", ""))
     suites = {c.split(".")[0] for c in ref}
+    for case in sorted(set(differ) - set(ref)):
+        bad.append(f"{case}: {dwhere} allows other titles than upstream's for it, but {where} "
+                   "has no such case")
     for case, want in ref.items():
         if case not in got:
             continue	# did not run: said already
         have = [r.title for r in reports.get(case, [])]
+        allow, label = differ.get(case), "upstream"
+        if allow and allow["compare"] == COMPARE_RUNS:
+            if title_runs(have) == title_runs(want):
+                continue
+            have, want, label = title_runs(have), title_runs(want), "upstream"
+        elif allow:
+            if allow["upstream"] != want:
+                bad.append(f"{case}: {dwhere} allows other titles than upstream's, written for "
+                           f"upstream's {allow['upstream']!r}, but {where} now has {want!r}: "
+                           "look at the case again")
+                continue
+            if have == want:
+                bad.append(f"{case}: ours print upstream's titles, not those {dwhere} allows: "
+                           f"the deliberate difference is gone ({allow['why']})")
+                continue
+            want, label = allow["ours"], "allowed"
         if have == want:
             continue
         rows = []
@@ -266,9 +376,15 @@ def check_titles(sc, got, reports):
             up = repr(want[i]) if i < len(want) else "(no report)"
             us = repr(have[i]) if i < len(have) else "(no report)"
             mark = "" if up == us else "   <-- differs"
-            rows.append(f"      report {i + 1}: upstream {up}, ours {us}{mark}")
-        bad.append(f"{case}: syzkaller titles differ from upstream's ({where}):\n"
-                   + "\n".join(rows))
+            rows.append(f"      report {i + 1}: {label} {up}, ours {us}{mark}")
+        if not allow:
+            what = f"upstream's ({where})"
+        elif allow["compare"]:
+            what = f"upstream's ({where}), each run of one title counted once as {dwhere} " \
+                f"says ({allow['why']})"
+        else:
+            what = f"those {dwhere} allows instead of upstream's ({allow['why']})"
+        bad.append(f"{case}: syzkaller titles differ from {what}:\n" + "\n".join(rows))
     for case in sorted(c for c in reports if c and c.split(".")[0] in suites and c not in ref):
         titles = ", ".join(repr(r.title) for r in reports[case])
         bad.append(f"{case}: printed {titles}, but {where} has no such case")

@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""make titles: what upstream's KFENCE reports in upstream's kfence suite, as
-syzkaller names it: the reference bin/test.py compares our reports with.
+"""make titles: what upstream's KFENCE and KASAN report in upstream's kfence
+and kasan suites, as syzkaller names it: the reference bin/test.py compares
+our reports with.
 
 Usage: titles.py [SCENARIO...]   (default: the scenarios of CFLIST with 'titles:')
 
 For each scenario (configs/test/<name>, with 'titles: FILE'):
+  0. finds the upstream suite it runs (UPSTREAM_SUITES): the one whose
+     Kconfig option its kunitconfig sets and whose name its kunit.py filter
+     (if any) matches: kfence for the KFENCE scenarios, kasan for the KASAN
+     ones (filter 'kasan*'; our kasan_core is not upstream's);
   1. writes $KS_BUILD/upstream-<kernel>/upstream.kunitconfig: the scenario's
      kunitconfig (configs/kernel/<kernel>.config) without the options the
-     base's Kconfig lacks (ours, such as CONFIG_KFENCE_CORE_KUNIT_TEST);
-  2. builds the pristine base ($KS_BASE, upstream's KFENCE) with it and boots
-     it through the base's kunit.py, with the options bin/test.py gives ours
-     (LLVM 16, ccache, QEMU -smp 2) and the scenario's boot arguments,
-     running only upstream's kfence suite;
+     base's Kconfig lacks (ours, such as CONFIG_KFENCE_CORE_KUNIT_TEST and
+     CONFIG_KASAN_CORE_KUNIT_TEST);
+  2. builds the pristine base ($KS_BASE, upstream's KFENCE and KASAN) with
+     it and boots it through the base's kunit.py, with the options
+     bin/test.py gives ours (LLVM 16, ccache, QEMU -smp 2) and the
+     scenario's boot arguments, running only that upstream suite;
   3. fails unless every case of that suite ran with the result the
      scenario's .expect gives it (the reference must come from the same
      run of the suite as ours);
@@ -24,6 +30,7 @@ Run through bin/titles.sh, which takes the machine lock, extracts the base
 and exports KS_BASE, KS_BUILD, KS_JOBS, KS_MAKE_OPTS_LINES and the base's
 package and version. Also read: KS_SCENARIOS, KS_TITLES (as bin/test.py).
 """
+import fnmatch
 import glob
 import importlib.util
 import os
@@ -37,7 +44,12 @@ _spec = importlib.util.spec_from_file_location("ks_test", os.path.join(HERE, "te
 judge = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(judge)
 
-SUITE = "kfence"	# upstream's suite, which our tree keeps unchanged
+# Upstream's suites, which our tree keeps unchanged: the tool they test,
+# the option that builds them and their source.
+UPSTREAM_SUITES = {
+    "kfence": ("KFENCE", "CONFIG_KFENCE_KUNIT_TEST", "mm/kfence/kfence_test.c"),
+    "kasan": ("KASAN", "CONFIG_KASAN_KUNIT_TEST", "mm/kasan/kasan_test_c.c"),
+}
 
 
 def say(msg):
@@ -74,19 +86,35 @@ def upstream_kunitconfig(src, base, dst):
     return dropped
 
 
-def reference(name, sc, dropped, got, reports):
+def upstream_suite(sc, kunitconfig):
+    """The upstream suite scenario sc runs: the one its kunitconfig builds
+    and its filter lets run. Raises judge.Bad unless there is exactly one."""
+    with open(kunitconfig) as f:
+        opts = set(re.findall(r"(?m)^(CONFIG_\w+)=[ym]\s*$", f.read()))
+    suites = sc.get("filter", "").split(".")[0] or "*"
+    found = [s for s, (_, opt, _) in UPSTREAM_SUITES.items()
+             if opt in opts and fnmatch.fnmatchcase(s, suites)]
+    if len(found) != 1:
+        raise judge.Bad(f"scenario {sc['name']} runs {len(found)} of upstream's suites "
+                        f"({', '.join(found) or 'none'}; known: {', '.join(UPSTREAM_SUITES)}): "
+                        "a title reference is made from exactly one")
+    return found[0]
+
+
+def reference(name, sc, suite, dropped, got, reports):
     """The text of the title file."""
-    cases = [c for c in got if c.startswith(SUITE + ".")]
+    tool, _, source = UPSTREAM_SUITES[suite]
+    cases = [c for c in got if c.startswith(suite + ".")]
     n = sum(len(reports.get(c, [])) for c in cases)
     approx = sorted({r.title for c in cases for r in reports.get(c, []) if not r.exact})
     head = [
-        f"# Syzkaller titles of the reports upstream's KFENCE printed in upstream's",
-        f"# '{SUITE}' KUnit suite (mm/kfence/kfence_test.c), for scenario {name}.",
+        f"# Syzkaller titles of the reports upstream's {tool} printed in upstream's",
+        f"# '{suite}' KUnit suite ({source}), for scenario {name}.",
         f"# Base: {os.environ['KS_BASE_PACKAGE']} {os.environ['KS_BASE_VERSION']}, unmodified.",
         f"# Kernel: {sc['arch']}, kunitconfig configs/kernel/{sc['kernel']}.config"
         + ("," if dropped else "."),
     ] + ([f"# without {', '.join(dropped)} (not in the base)."] if dropped else []) + [
-        f"# Boot arguments: {sc.get('boot') or '(none)'}; kunit.py filter: {SUITE}.",
+        f"# Boot arguments: {sc.get('boot') or '(none)'}; kunit.py filter: {suite}.",
         f"# Titles: lib/syztitle.py, syzkaller {judge.syztitle.SYZKALLER_COMMIT}'s rules.",
         f"# Format: suite.case<TAB>title, one line per report, in the order printed;",
         f"# suite.case<TAB>{judge.NO_REPORT} for a case that printed none.",
@@ -108,6 +136,7 @@ def run(name, sdir):
     if not sc.get("titles"):
         die(f"scenario {name} names no title file ('titles:')")
     base, build = os.environ["KS_BASE"], os.environ["KS_BUILD"]
+    suite = upstream_suite(sc, os.path.join(HARNESS, "configs/kernel", sc["kernel"] + ".config"))
     out = os.path.join(build, "upstream-" + sc["kernel"])
     os.makedirs(out, exist_ok=True)
     kunitconfig = os.path.join(out, "upstream.kunitconfig")
@@ -123,13 +152,13 @@ def run(name, sdir):
     for p in (json_path, console, kept):
         if os.path.exists(p):
             os.unlink(p)
-    up = dict(sc, filter=SUITE)
+    up = dict(sc, filter=suite)
     cmd = judge.kunit_command(up, os.path.join(base, "tools/testing/kunit/kunit.py"), out,
                               json_path, kunitconfig)
     start = time.time()
     rc, _ = judge.run_kunit(cmd, base, log_path,
                             f"[{name}] upstream: {sc['arch']} kernel from {base}, "
-                            f"suite {SUITE}, built in {out}")
+                            f"suite {suite}, built in {out}")
     if os.path.exists(console):
         os.replace(console, kept)
     if rc != 0:
@@ -138,19 +167,19 @@ def run(name, sdir):
         got = judge.results_from_json(json_path)
     except (OSError, ValueError, KeyError) as e:
         die(f"[{name}] no results from kunit.py ({e}); see {log_path}")
-    want = {c: r for c, (r, _) in sc["expect"].items() if c.startswith(SUITE + ".")}
-    ran = {c: r for c, r in got.items() if c.startswith(SUITE + ".")}
+    want = {c: r for c, (r, _) in sc["expect"].items() if c.startswith(suite + ".")}
+    ran = {c: r for c, r in got.items() if c.startswith(suite + ".")}
     if ran != want:
         diff = [f"  {c}: upstream {ran.get(c, 'did not run')}, {name}.expect {want.get(c, 'none')}"
                 for c in sorted(set(ran) | set(want)) if ran.get(c) != want.get(c)]
-        die(f"[{name}] upstream did not run the {SUITE} suite as {name}.expect says ours must, "
+        die(f"[{name}] upstream did not run the {suite} suite as {name}.expect says ours must, "
             "so it cannot be the reference:\n" + "\n".join(diff))
     text = judge.read_console(kept)
     reports = judge.titles_from_log(text)
     if reports.get(None):
         die(f"[{name}] upstream printed reports outside any test case: "
             + "; ".join(r.title for r in reports[None]) + f"; see {kept}")
-    body, n, ncases = reference(name, sc, dropped, got, reports)
+    body, n, ncases = reference(name, sc, suite, dropped, got, reports)
     tdir = os.environ.get("KS_TITLES") or os.path.join(HARNESS, "configs/titles")
     os.makedirs(tdir, exist_ok=True)
     path = os.path.join(tdir, sc["titles"])
@@ -171,7 +200,10 @@ def main(argv):
         if not argv:
             raise judge.Bad(f"no scenario of {sdir}/CFLIST names a title file")
         for name in argv:
-            judge.load_scenario(sdir, name, reference=False)
+            sc = judge.load_scenario(sdir, name, reference=False)
+            if not sc.get("titles"):
+                raise judge.Bad(f"scenario {name} names no title file ('titles:')")
+            upstream_suite(sc, os.path.join(HARNESS, "configs/kernel", sc["kernel"] + ".config"))
     except (judge.Bad, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -171,3 +171,113 @@ ks_busybox() {
 	fi
 	echo "$dir/root/bin/busybox"
 }
+
+# --- make bench (bin/bench.sh, bin/bench-kasan.sh) ----------------------
+
+# ks_bench_guest ARCH: the QEMU guest the benches boot, in KS_QEMU (the
+# command and its options), KS_CONSOLE and KS_IMAGE (the kernel image, in
+# its build directory). Under -icount shift=0,sleep=off the guest clock
+# advances 1 ns per guest instruction.
+ks_bench_guest() {
+	case $1 in
+	arm64)
+		KS_QEMU=(qemu-system-aarch64 -machine virt -cpu max)
+		KS_CONSOLE=ttyAMA0
+		KS_IMAGE=arch/arm64/boot/Image ;;
+	x86_64)
+		KS_QEMU=(qemu-system-x86_64 -machine pc -cpu max)
+		KS_CONSOLE=ttyS0
+		KS_IMAGE=arch/x86/boot/bzImage ;;
+	*)
+		ks_die "make bench measures arm64 or x86_64, not '$1'" ;;
+	esac
+	# One vCPU: under icount the guest clock counts the instructions of
+	# every vCPU, so with two a loop timed on one CPU was charged with what
+	# the other ran meanwhile (arm64 kmalloc-512 +3.2 per pair over no
+	# KFENCE with two vCPUs, +1.9 with one); and two x86_64 vCPUs do not
+	# boot the same way twice (memory at init moves by a megabyte, loops by
+	# an instruction).
+	KS_QEMU+=(-smp 1 -m 1G -nographic -no-reboot -icount "shift=0,sleep=off" -seed 1)
+}
+
+# ks_bench_init FILE: write a bench /init to FILE: mount what the benches
+# read, define mem() (prints "bench: WHEN MemTotal|MemFree|Slab: N kB"),
+# then the commands read from stdin, then "bench: end" and power off.
+ks_bench_init() {
+	{
+		cat <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mem() {
+	for k in MemTotal MemFree Slab; do
+		echo "bench: $1 $k: $(sed -n "s/^$k: *\([0-9]*\) kB/\1/p" /proc/meminfo) kB"
+	done
+}
+EOF
+		cat
+		cat <<'EOF'
+echo "bench: end"
+# -no-reboot makes QEMU exit on reboot; an x86 kernel without ACPI cannot power off.
+reboot -f
+EOF
+	} > "$1"
+}
+
+# ks_bench_configure TAG ARCH SRC OUT LINES: configure OUT from SRC with
+# allnoconfig + configs/kernel/bench-ARCH.config + LINES (kept in
+# OUT/bench.config).
+ks_bench_configure() {
+	local tag=$1 arch=$2 src=$3 out=$4 lines=$5
+	mkdir -p "$out"
+	{
+		cat "$KS_HARNESS/configs/kernel/bench-$arch.config"
+		echo "$lines"
+	} > "$out/bench.config"
+	ks_say "[$tag] configuring $out from $src: allnoconfig + bench.config"
+	ks_kernel_config "$arch" "$out/bench.config" "$out" "$src"
+}
+
+# ks_bench_build TAG ARCH SRC OUT MODULE WORK INIT BUSYBOX: build the kernel
+# configured in OUT (its $KS_IMAGE and modules), the bench module in directory
+# MODULE against it as an external module, and WORK/initramfs.cpio holding
+# busybox, INIT and the module.
+ks_bench_build() {
+	local tag=$1 arch=$2 src=$3 out=$4 module=$5 work=$6 init=$7 busybox=$8
+	local name start rc=0
+	local make_k=(make -C "$src" O="$out" ARCH="$arch" "${KS_MAKE_OPTS[@]}")
+
+	name=$(basename "$module")
+	[ -f "$out/vmlinux" ] || ks_need_space "$KS_BUILD_MIB" "building the $tag bench kernel"
+	ks_say "[$tag] building $(basename "$KS_IMAGE") and modules ($arch, LLVM 16, -j$KS_JOBS); log: $out/build.log"
+	start=$SECONDS
+	"${make_k[@]}" -j"$KS_JOBS" "$(basename "$KS_IMAGE")" modules > "$out/build.log" 2>&1 || rc=$?
+	grep -E 'warning:|error:' "$out/build.log" || true
+	[ "$rc" = 0 ] || ks_die "[$tag] kernel build failed; see $out/build.log"
+	ks_say "[$tag] kernel built in $((SECONDS - start)) s"
+
+	# 6.12 builds external modules in their source directory: use a copy.
+	mkdir -p "$work"
+	rm -rf "${work:?}/$name"
+	cp -r "$module" "$work/$name"
+	"${make_k[@]}" -s M="$work/$name" modules
+
+	ks_initramfs "$out" "$busybox" "$init" "$work/$name/$name.ko" "$work/initramfs.cpio"
+}
+
+# ks_bench_boot TAG LOG TIMEOUT OUT CPIO APPEND: boot OUT's kernel with CPIO
+# and the command line APPEND in the KS_QEMU guest, at most TIMEOUT
+# seconds; the console goes to LOG, without carriage returns. Fails unless
+# /init got to its end.
+ks_bench_boot() {
+	local tag=$1 log=$2 timeout=$3 out=$4 cpio=$5 append=$6 rc=0
+
+	timeout "$timeout" "${KS_QEMU[@]}" -kernel "$out/$KS_IMAGE" -initrd "$cpio" -append "$append" \
+		</dev/null > "$log" 2>&1 || rc=$?
+	tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
+	grep -q '^bench: end' "$log" || ks_die "[$tag] boot did not finish (qemu status $rc); see $log"
+}

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """The titles syzkaller gives kernel reports: a port of the part of its Linux
-report parser that names KFENCE reports.
+report parser that names KFENCE and KASAN reports.
 
 syzkaller (Go) cannot be built on this machine, so its rules are ported here,
-for KFENCE's reports, as written in syzkaller commit 1e72964b0
+for KFENCE's and KASAN's reports, as written in syzkaller commit 1e72964b0
 ("dashboard/app: update upstream rust config"), files:
 
   pkg/report/report.go  Reporter.ParseFrom and ParseAll (where the next report
@@ -23,10 +23,13 @@ for KFENCE's reports, as written in syzkaller commit 1e72964b0
                         linuxRipFrame, linuxCallTrace, linuxCorruptedTitles,
                         linuxStackParams (stackStartRes, frameRes,
                         skipPatterns, corruptedLines, stripFramePrefixes:
-                        lines 1241-1520), warningStackFmt, and linuxOopses:
+                        lines 1311-1598), warningStackFmt, and linuxOopses:
                         every oops header with its suppressions (lines
-                        1618-2778), the five "BUG: KFENCE:" formats (lines
-                        1709-1763) and the generic "WARNING in FUNC" ones.
+                        1618-2778), the four "BUG: KASAN:" formats (lines
+                        1621-1659), the four "BUG: KFENCE:" ones (lines
+                        1708-1752), arm64's "Unable to handle kernel" and
+                        "Internal error:" ones (lines 2304-2321, 2696-2716)
+                        and the generic "WARNING in FUNC" ones.
 
 What is and is not ported:
 
@@ -38,6 +41,38 @@ What is and is not ported:
     name at the first '.' or '+', which is what removes suffixes such as
     ".isra.0" or ".constprop.0"; stripFramePrefixes remove syscall prefixes
     such as "__se_sys_" from frames taken from the stack.
+  - The KASAN ones exactly, first of the BUG: formats as in syzkaller (the
+    KMSAN and KCSAN ones between them and KFENCE's are not ported: they
+    match only their own titles). An access, "BUG: KASAN: KIND in FUNC"
+    with a later "Read|Write of size N" or "Read|Write at addr" line:
+    "KASAN: KIND Read|Write in FRAME", for every KIND (slab-out-of-bounds,
+    slab-use-after-free, use-after-free, out-of-bounds, invalid-access,
+    vmalloc-out-of-bounds, null-ptr-deref, wild-memory-access...); a bad
+    free ("double-free", "invalid-free", "double-free or invalid-free"):
+    "KASAN: invalid-free in FRAME", whatever its kind. FRAME is FUNC
+    unless a skip pattern matches it ("kasan", "__asan", "hwasan", "kmalloc",
+    "memcpy"..., and for a free also "kfree", "slab_", "vfree", "vunmap";
+    for an access also the trap frames "kernel_fault", "tag_check",
+    "mem_abort", "^el1_", "^el1h_"): then the first frame after "Call trace:"
+    that none matches. The oldest reports ("KIND on address"): "KASAN: KIND
+    Read|Write", no frame. Anything else ("BUG: KASAN: " with no access or
+    free line): "KASAN: " and the rest of the title line, function offsets
+    and all, marked corrupted.
+  - arm64's oopses, syzkaller's only format for each, exactly: "Unable to
+    handle kernel paging request|NULL pointer dereference|access to user
+    memory" ("BUG: unable to handle kernel ... in FUNC") and the
+    "Internal error: Oops: ..." that follows it, a report of its own
+    ("Internal error in FUNC"); FUNC is the one at "pc :". The tag mode's
+    NULL and wild pointer dereferences end so, its "KASAN: null-ptr-deref
+    in range [...]" hint (no title) inside the first.
+  - Not ported: syzkaller's "INFO: (Freed|Allocated) in FUNC" format, for
+    what it calls corrupted old-style KASAN reports (INFO: has many
+    formats before it, none ported).
+  - Checked against syzkaller's test data at that commit
+    (pkg/report/testdata/linux/report): each of its reports this port
+    marks exact (110: the 84 syzkaller titles "KASAN: ...", the KFENCE
+    ones, the arm64 "Unable to handle kernel" and "Internal error:" ones)
+    gets syzkaller's title, alternative titles, frame and corrupted verdict.
   - For WARNING: only the generic "WARNING in FUNC" formats, not the
     specialised ones listed before them in syzkaller (ODEBUG, refcount,
     kmalloc, lockdep, RCU...). For every other header (other BUG: kinds,
@@ -213,6 +248,10 @@ def _warning_stack(*skip):
                  parts2=[CALL_TRACE, PARSE_STACK_TRACE], skip=skip)
 
 
+def _kasan_stack(header, *skip):
+    return Stack(parts=[_re(header), CALL_TRACE, PARSE_STACK_TRACE], skip=skip)
+
+
 def _kfence_stack():
     return Stack(parts=[_re(r"BUG: KFENCE: (?:[a-z\- ]+) in {{FUNC}}"), PARSE_STACK_TRACE])
 
@@ -221,6 +260,34 @@ def _kfence_stack():
 
 OOPSES = [
     Oops("BUG:", [
+        # linux.go 1621-1659: the KASAN formats, first of all. The title is
+        # "BUG: KASAN:" alone; the report regexp, over the whole report,
+        # picks the format. An access (some line after the title says
+        # "Read|Write of size N" or "Read|Write at addr"): its kind, Read or
+        # Write, and the frame: the title line's function, else (skipped)
+        # the first frame of the "Call trace" that no skip pattern matches.
+        Format(r"BUG: KASAN:",
+               "KASAN: %[1]v %[3]v in %[4]v", alt=["bad-access in %[4]v"],
+               report=r"BUG: KASAN: ([a-z\-]+) in {{FUNC}}(?:.*\n)+?.*(Read|Write) "
+                      r"(?:of size|at addr) (?:[0-9a-f]+)",
+               # "These frames are present in KASAN_HW_TAGS reports."
+               stack=_kasan_stack(r"BUG: KASAN: (?:[a-z\-]+) in {{FUNC}}",
+                                  "kernel_fault", "tag_check", "mem_abort", "^el1_", "^el1h_")),
+        # A bad free, whatever the kind says: always "invalid-free".
+        Format(r"BUG: KASAN:",
+               "KASAN: invalid-free in %[2]v", alt=["invalid-free in %[2]v"],
+               report=r"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) "
+                      r"in {{FUNC}}",
+               stack=_kasan_stack(r"BUG: KASAN: (?:double-free or invalid-free|double-free|"
+                                  r"invalid-free) in {{FUNC}}",
+                                  "slab_", "kfree", "vunmap", "vfree")),
+        # The oldest KASAN reports: "BUG: KASAN: <kind> on address ...".
+        Format(r"BUG: KASAN: ([a-z\-]+) on address(?:.*\n)+?.*(Read|Write) of size ([0-9]+)",
+               "KASAN: %[1]v %[2]v"),
+        # Anything else: the rest of the title line, and corrupted.
+        Format(r"BUG: KASAN: (.*)", "KASAN: %[1]v", corrupted=True),
+        # (KMSAN and KCSAN formats, not ported, come here in syzkaller: they
+        # match only their own titles.)
         Format(r"BUG: KFENCE: (use-after-free|out-of-bounds) (read|write) in {{FUNC}}",
                "KFENCE: %[1]v %[2]v in %[4]v", alt=["bad-access in %[4]v"], stack=_kfence_stack()),
         Format(r"BUG: KFENCE: invalid free in {{FUNC}}",
@@ -260,7 +327,15 @@ OOPSES = [
                        r"(handler|interrupt).*took too long",
                        r"INFO: sys_.* is not present in /proc/kallsyms",
                        r"INFO: no syscalls can create resource", r"rmt_storage:INFO:", r"_INFO:"]),
-    Oops("Unable to handle kernel", []),
+    # linux.go 2304-2321: arm64's oops, which is also how the tag mode's
+    # NULL and wild pointers end (the shadow of the pointer faults first;
+    # the "KASAN: null-ptr-deref in range [...]" hint follows, no title).
+    Oops("Unable to handle kernel", [
+        Format(r"Unable to handle kernel (paging request|NULL pointer dereference|"
+               r"access to user memory)",
+               "BUG: unable to handle kernel %[1]v in %[2]v", alt=["bad-access in %[2]v"],
+               stack=Stack(parts=[RIP_FRAME, CALL_TRACE, PARSE_STACK_TRACE])),
+    ]),
     Oops("general protection fault", [], [r"general protection fault .* error:\d+ in "]),
     Oops("stack segment: ", []),
     Oops("Kernel panic", []),
@@ -278,7 +353,11 @@ OOPSES = [
     Oops("unregister_netdevice: waiting for", []),
     Oops("VFS: Close: file count is 0", []),
     Oops("VFS: Busy inodes after unmount", []),
-    Oops("Internal error:", []),
+    # linux.go 2696-2716: arm64's die(), after the fault's own line.
+    Oops("Internal error:", [
+        Format(r"Internal error:", "Internal error in %[1]v", alt=["bad-access in %[1]v"],
+               stack=Stack(parts=[RIP_FRAME, CALL_TRACE, PARSE_STACK_TRACE])),
+    ]),
     Oops("Unhandled fault:", []),
     Oops("Alignment trap:", []),
     Oops("trusty: panic", []),

@@ -5,14 +5,17 @@ of bad run, and the tree must be assembled exactly. They run in seconds, with
 no kernel: bin/test.py is driven with a stand-in for kunit.py
 (fake_kunit.py) and lib/assemble.py with a toy base and repository.
 """
+import importlib.util
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HARNESS = os.path.dirname(HERE)
@@ -53,6 +56,7 @@ class Run:
         self.expect = EXPECT
         self.cflist = "mini\n"
         self.titles = None	# the text of scenarios/mini.titles
+        self.differ = None	# the text of scenarios/mini.differ
         self.source = {}	# path -> text, in the source tree (KS_SOURCE)
 
     def console(self):
@@ -95,6 +99,9 @@ class Run:
             if self.titles is not None:
                 with open(os.path.join(scen, "mini.titles"), "w") as f:
                     f.write(self.titles)
+            if self.differ is not None:
+                with open(os.path.join(scen, "mini.differ"), "w") as f:
+                    f.write(self.differ)
             for path, text in self.source.items():
                 os.makedirs(os.path.dirname(os.path.join(d, "src", path)), exist_ok=True)
                 with open(os.path.join(d, "src", path), "w") as f:
@@ -357,6 +364,229 @@ class TestTitles(unittest.TestCase):
         self.bad(r, "kfence_core.test_x: syzkaller title 'KFENCE: invalid free in test_w' names "
                     "test_w", "kfence_core.test_y: syzkaller title 'KFENCE: invalid free in "
                     "kct_undefined' names kct_undefined")
+
+
+def kasan_report(title, frame):
+    """A KASAN report whose title line is title, its access stack frame."""
+    return ["==================================================================",
+            f"BUG: KASAN: {title}",
+            "Read of size 1 at addr f3ff000004e4e080 by task kunit_try_catch/9",
+            "Pointer tag: [f3], memory tag: [fe]", "", "Call trace:", " kasan_report+0x68/0xac",
+            f" {frame}", " kunit_try_run_case+0x64/0x15c",
+            "==================================================================",]
+
+
+# upstream: its access into the neighbour is "invalid-access"; ours, which
+# finds the object the pointer was made for, says "slab-out-of-bounds".
+KASAN_REFERENCE = """kasan.oob	KASAN: slab-out-of-bounds Read in test_oob
+kasan.oob	KASAN: invalid-access Read in test_oob
+kasan.same	KASAN: slab-use-after-free Read in test_same
+kasan.none	-
+"""
+KASAN_DIFFER = """# deliberate improvements
+kasan.oob	why	ours names the object the pointer was made for,
+kasan.oob	why	not the neighbour it ran into
+kasan.oob	upstream	KASAN: slab-out-of-bounds Read in test_oob
+kasan.oob	upstream	KASAN: invalid-access Read in test_oob
+kasan.oob	ours	KASAN: slab-out-of-bounds Read in test_oob
+kasan.oob	ours	KASAN: slab-out-of-bounds Read in test_oob
+"""
+
+
+class TestTitleAllowances(unittest.TestCase):
+    """'titles-differ: FILE': a case's titles may differ from upstream's on
+    purpose, as FILE says and why, and only so."""
+
+    def run_kasan(self, oob=("slab-out-of-bounds", "slab-out-of-bounds"), differ=KASAN_DIFFER,
+                  reference=KASAN_REFERENCE, none=()):
+        r = Run()
+        r.cases = [("kasan", "oob", "PASS",
+                    [l for kind in oob for l in kasan_report(f"{kind} in test_oob+0x8/0x10",
+                                                             "test_oob+0x8/0x10")]),
+                   ("kasan", "same", "PASS",
+                    kasan_report("slab-use-after-free in test_same+0x8/0x10",
+                                 "test_same+0x8/0x10")),
+                   ("kasan", "none", "PASS", list(none))]
+        r.expect = "kasan.oob pass KASAN\nkasan.same pass KASAN\nkasan.none pass KASAN\n"
+        r.scenario += "titles: mini.titles\n" + ("titles-differ: mini.differ\n" if differ else "")
+        r.titles, r.differ = reference, differ
+        return r
+
+    def bad(self, run, *why, rc=1):
+        rc_, out = run.go()
+        self.assertEqual(rc_, rc, out)
+        for w in why:
+            self.assertIn(w, out)
+        return out
+
+    def test_allowed_difference_passes(self):
+        rc, out = self.run_kasan().go()
+        self.assertEqual(rc, 0, out)
+
+    def test_without_the_allowance_it_fails(self):
+        self.bad(self.run_kasan(differ=None), "kasan.oob: syzkaller titles differ from upstream's",
+                 "report 2: upstream 'KASAN: invalid-access Read in test_oob', "
+                 "ours 'KASAN: slab-out-of-bounds Read in test_oob'   <-- differs")
+
+    def test_other_difference_fails(self):
+        # The allowance is for these titles: another one fails, with why.
+        out = self.bad(self.run_kasan(oob=("slab-out-of-bounds", "slab-use-after-free")),
+                       "kasan.oob: syzkaller titles differ from those ",
+                       "/mini.differ allows instead of upstream's (ours names the object the "
+                       "pointer was made for, not the neighbour it ran into)",
+                       "report 2: allowed 'KASAN: slab-out-of-bounds Read in test_oob', ours "
+                       "'KASAN: slab-use-after-free Read in test_oob'   <-- differs")
+        self.assertTrue(out.rstrip().endswith("3 passed, 1 failed, 0 skipped"), out)
+        # A case with no allowance is still held to upstream's.
+        r = self.run_kasan()
+        r.cases[2] = ("kasan", "none", "PASS", kasan_report("invalid-access in test_none+0x8/0x10",
+                                                            "test_none+0x8/0x10"))
+        self.bad(r, "kasan.none: syzkaller titles differ from upstream's",
+                 "report 1: upstream (no report), ours 'KASAN: invalid-access Read in test_none'")
+
+    def test_difference_gone_fails(self):
+        # Ours print upstream's titles again: the improvement was lost.
+        self.bad(self.run_kasan(oob=("slab-out-of-bounds", "invalid-access")),
+                 "kasan.oob: ours print upstream's titles, not those ",
+                 "/mini.differ allows: the deliberate difference is gone (ours names the object")
+
+    def test_stale_allowance_fails(self):
+        # A regenerated reference whose titles for the case changed.
+        ref = KASAN_REFERENCE.replace("invalid-access Read in test_oob",
+                                      "invalid-access Write in test_oob")
+        self.bad(self.run_kasan(reference=ref),
+                 "/mini.differ allows other titles than upstream's, written for "
+                 "upstream's ['KASAN: slab-out-of-bounds Read in test_oob', 'KASAN: "
+                 "invalid-access Read in test_oob'], but ", "/mini.titles now has "
+                 "['KASAN: slab-out-of-bounds Read in test_oob', 'KASAN: invalid-access Write in "
+                 "test_oob']",
+                 "look at the case again")
+        # An allowance for a case the reference lacks.
+        differ = KASAN_DIFFER.replace("kasan.oob", "kasan.gone")
+        self.bad(self.run_kasan(differ=differ + KASAN_DIFFER),
+                 "FAIL: mini: kasan.gone: ", "/mini.differ allows other titles than upstream's "
+                 "for it, but ", "/mini.titles has no such case")
+
+    def test_extra_report_allowed(self):
+        # A report upstream does not print (ours catches more): "-" is no report.
+        differ = "\n".join(["kasan.none\twhy\tours catches the sub-granule overflow",
+                            "kasan.none\tupstream\t-",
+                            "kasan.none\tours\tKASAN: slab-out-of-bounds Read in test_none"]) + "\n"
+        r = self.run_kasan(differ=KASAN_DIFFER + differ,
+                           none=kasan_report("slab-out-of-bounds in test_none+0x8/0x10",
+                                             "test_none+0x8/0x10"))
+        rc, out = r.go()
+        self.assertEqual(rc, 0, out)
+
+    def test_runs_compared_once(self):
+        # A case whose reports repeat a title as often as memory contents
+        # make it: each run counts once, and the runs must still match.
+        ref = KASAN_REFERENCE.replace("kasan.same\tKASAN: slab-use-after-free Read in test_same\n",
+                                      "kasan.same\tKASAN: slab-use-after-free Read in test_same\n"
+                                      "kasan.same\tKASAN: slab-use-after-free Read in test_same\n"
+                                      "kasan.same\tKASAN: invalid-access Read in test_same\n")
+        runs = "kasan.same\twhy\tone report per byte read\nkasan.same\tcompare\truns\n"
+        same = kasan_report("slab-use-after-free in test_same+0x8/0x10", "test_same+0x8/0x10")
+        last = kasan_report("invalid-access in test_same+0x8/0x10", "test_same+0x8/0x10")
+        r = self.run_kasan(differ=KASAN_DIFFER + runs, reference=ref)
+        r.cases[1] = ("kasan", "same", "PASS", same * 3 + last)
+        rc, out = r.go()
+        self.assertEqual(rc, 0, out)
+        r.cases[1] = ("kasan", "same", "PASS", same)
+        self.bad(r, "kasan.same: syzkaller titles differ from upstream's (", "), each run of one "
+                 "title counted once as ", "/mini.differ says (one report per byte read)",
+                 "report 2: upstream 'KASAN: invalid-access Read in test_same', ours (no report)")
+        # Without the allowance, the count is compared.
+        r = self.run_kasan(reference=ref)
+        r.cases[1] = ("kasan", "same", "PASS", same * 3 + last)
+        self.bad(r, "kasan.same: syzkaller titles differ from upstream's",
+                 "report 3: upstream 'KASAN: invalid-access Read in test_same', ours "
+                 "'KASAN: slab-use-after-free Read in test_same'   <-- differs")
+
+    def test_bad_allowances_are_refused(self):
+        for text, why in (
+                ("kasan.oob\tbecause\tx\n",
+                 "expected 'suite.case<TAB>why|upstream|ours|compare<TAB>text'"),
+                ("kasan.oob\tours\n",
+                 "expected 'suite.case<TAB>why|upstream|ours|compare<TAB>text'"),
+                ("kasan.oob\twhy\tx\nkasan.oob\tcompare\tsets\n", "one 'compare' line, 'runs'"),
+                (KASAN_DIFFER + "kasan.oob\tcompare\truns\n",
+                 "'compare' compares with upstream's titles: no 'upstream' or 'ours' lines"),
+                (KASAN_DIFFER.replace("kasan.oob\twhy", "# kasan.oob\twhy"),
+                 "kasan.oob has no why line"),
+                ("kasan.oob\twhy\tx\nkasan.oob\tupstream\t-\n", "kasan.oob has no ours line"),
+                (KASAN_DIFFER + "kasan.oob\tours\t-\n", "'-' is a list of no report"),
+                ("kasan.oob\twhy\tx\nkasan.oob\tupstream\tA\nkasan.oob\tours\tA\n",
+                 "kasan.oob allows upstream's own titles: no allowance is needed")):
+            self.bad(self.run_kasan(differ=text), why, rc=2)
+        r = self.run_kasan()
+        r.scenario = r.scenario.replace("titles: mini.titles\n", "")
+        self.bad(r, "'titles-differ' allows other titles than a reference's: it needs 'titles'",
+                 rc=2)
+
+
+def load_titles_py():
+    spec = importlib.util.spec_from_file_location("ks_titles",
+                                                  os.path.join(HARNESS, "bin/titles.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+class TestMakeTitles(unittest.TestCase):
+    """bin/titles.py without a kernel: which upstream suite a scenario's
+    reference comes from, and the reference's text."""
+
+    def setUp(self):
+        self.titles = load_titles_py()
+        self.scen = os.path.join(HARNESS, "configs/test")
+
+    def suite(self, name, **over):
+        sc = dict(self.titles.judge.load_scenario(self.scen, name, reference=False), **over)
+        return self.titles.upstream_suite(
+            sc, os.path.join(HARNESS, "configs/kernel", sc["kernel"] + ".config"))
+
+    def test_upstream_suite_of_each_scenario(self):
+        self.assertEqual(self.suite("arm64-kfence"), "kfence")
+        self.assertEqual(self.suite("x86_64-kfence"), "kfence")
+        # 'kasan*' runs upstream's kasan and our kasan_core; KFENCE's suite
+        # is built in too but filtered out.
+        self.assertEqual(self.suite("arm64-kasan-inline"), "kasan")
+        self.assertEqual(self.suite("arm64-kasan-outline"), "kasan")
+        # None of upstream's suites, or two: no reference.
+        with self.assertRaisesRegex(self.titles.judge.Bad, "runs 0 of upstream's suites"):
+            self.suite("arm64-kfence", filter="kfence_core")
+        with self.assertRaisesRegex(self.titles.judge.Bad, r"runs 2 of upstream's suites \(kfence, "
+                                    "kasan"):
+            self.suite("arm64-kasan-inline", filter="")
+
+    def test_reference_text_is_kept(self):
+        # The checked-in references come out byte for byte from what they
+        # record: a regeneration that finds the same reports changes nothing.
+        for name, suite, dropped in (
+                ("arm64-kfence", "kfence", ["CONFIG_KFENCE_CORE_KUNIT_TEST"]),
+                ("x86_64-kfence", "kfence", ["CONFIG_KFENCE_CORE_KUNIT_TEST"]),
+                ("arm64-kasan-inline", "kasan", ["CONFIG_KASAN_CORE_KUNIT_TEST",
+                                                 "CONFIG_KFENCE_CORE_KUNIT_TEST"]),
+                ("arm64-kasan-outline", "kasan", ["CONFIG_KASAN_CORE_KUNIT_TEST",
+                                                  "CONFIG_KFENCE_CORE_KUNIT_TEST"])):
+            sc = self.titles.judge.load_scenario(self.scen, name)
+            with open(sc["titles_path"]) as f:
+                text = f.read()
+            got, reports = {}, {}
+            for line in text.splitlines():
+                if line.startswith("#"):
+                    continue
+                case, _, title = line.partition("\t")
+                got[case] = "pass"
+                if title != "-":
+                    reports.setdefault(case, []).append(
+                        self.titles.judge.syztitle.Report(title=title, exact=True))
+            package, version = re.search(r"(?m)^# Base: (\S+) (\S+), unmodified\.$",
+                                         text).groups()
+            with mock.patch.dict(os.environ, KS_BASE_PACKAGE=package, KS_BASE_VERSION=version):
+                body, _, _ = self.titles.reference(name, sc, suite, dropped, got, reports)
+            self.assertEqual(body, text, name)
 
 
 class TestAssemble(unittest.TestCase):
