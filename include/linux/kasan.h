@@ -146,6 +146,7 @@ void * __must_check __kasan_kmalloc_large(const void *ptr, size_t size,
 					  gfp_t flags);
 void * __must_check __kasan_krealloc(const void *object, size_t new_size,
 				     gfp_t flags);
+void __kasan_krealloc_copied(void *dst, const void *src, size_t size);
 bool __kasan_mempool_poison_pages(struct page *page, unsigned int order,
 				  unsigned long ip);
 void __kasan_mempool_unpoison_pages(struct page *page, unsigned int order,
@@ -272,6 +273,18 @@ kasan_krealloc(const void *object, size_t new_size, gfp_t flags)
 {
 	return kasan_enabled() ? __kasan_krealloc(object, new_size, flags) :
 				 (void *)object;
+}
+
+/*
+ * krealloc() moved an object: it copied @size bytes, the old object's
+ * whole slot, from @src to @dst. What the copy carried that was KASAN's and
+ * not the object's (a short granule's tag byte) is cleared in @dst.
+ */
+static __always_inline void kasan_krealloc_copied(void *dst, const void *src,
+						  size_t size)
+{
+	if (kasan_enabled())
+		__kasan_krealloc_copied(dst, src, size);
 }
 
 /*

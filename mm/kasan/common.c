@@ -372,6 +372,31 @@ void * __must_check __kasan_krealloc(const void *object, size_t new_size,
 	return (void *)object;
 }
 
+/*
+ * krealloc() copies a moved object's whole slot, the bytes past the object
+ * included: a short granule's tag byte among them would reach the new
+ * object as data, where krealloc(__GFP_ZERO) promises the zero that byte
+ * held before the tag (SLUB zeroes a whole slot for __GFP_ZERO). The short
+ * granule is the first whose shadow is not the object's tag.
+ */
+void __kasan_krealloc_copied(void *dst, const void *src, size_t size)
+{
+	const u8 *from = kasan_reset_tag(src);
+	const u8 *shadow = kasan_mem_to_shadow(from);
+	size_t i, granules = size / KASAN_GRANULE_SIZE;
+	u8 tag = get_tag(src);
+
+	if (tag == KASAN_TAG_KERNEL || is_kfence_address(from))
+		return;
+	for (i = 0; i < granules && shadow[i] == tag; i++)
+		;
+	if (i == granules || !kasan_is_short_granule(shadow[i]))
+		return;
+	i = i * KASAN_GRANULE_SIZE + KASAN_GRANULE_SIZE - 1;
+	if (from[i] == tag)
+		((u8 *)kasan_reset_tag(dst))[i] = 0;
+}
+
 /* ---- mempool ---------------------------------------------------------- */
 
 bool __kasan_mempool_poison_pages(struct page *page, unsigned int order,

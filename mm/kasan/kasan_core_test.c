@@ -909,6 +909,50 @@ static void test_short_granule_krealloc_zero(struct kunit *test)
 	kfree(p);
 }
 
+/* A zeroed object of @size that KFENCE did not take. */
+static void *kkt_kzalloc(struct kunit *test, size_t size)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		void *p = kzalloc(size, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		if (!is_kfence_address(p))
+			return p;
+		kfree(p);
+	}
+	KUNIT_FAIL_AND_ABORT(test, "only KFENCE objects from kzalloc(%zu)", size);
+	return NULL;
+}
+
+/*
+ * Proves krealloc(__GFP_ZERO) that moves an object returns zeroes over the
+ * old short granule's tag byte: krealloc() copies the old slot whole, the
+ * tag byte included: from kmalloc-16, from kmalloc-8k (a short granule
+ * that is not the slot's last) and from a large kmalloc.
+ */
+static void test_short_granule_krealloc_move(struct kunit *test)
+{
+	static const size_t sizes[][2] = { { 13, 40 }, { 5000, 9000 }, { 9000, 20000 } };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t old = sizes[i][0], new = sizes[i][1];
+		u8 *p = kkt_kzalloc(test, old), *q;
+
+		KUNIT_ASSERT_EQ(test, kkt_shadow(p + ALIGN_DOWN(old, KASAN_GRANULE_SIZE)),
+				old % KASAN_GRANULE_SIZE);
+		q = krealloc(p, new, GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		KUNIT_EXPECT_PTR_NE(test, kasan_reset_tag(q), kasan_reset_tag(p));
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(q, 0, new),
+				      "krealloc(%zu -> %zu, __GFP_ZERO)", old, new);
+		kfree(q);
+	}
+	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
+}
+
 /*
  * Proves a free with init_on_free on is recorded under the object's tag,
  * though SLUB zeroes a short granule's tag byte before KASAN's free hook:
@@ -2062,6 +2106,7 @@ static struct kunit_case kasan_core_cases[] = {
 	KUNIT_CASE(test_short_granule_resize),
 	KUNIT_CASE(test_short_granule_neighbours),
 	KUNIT_CASE(test_short_granule_krealloc_zero),
+	KUNIT_CASE(test_short_granule_krealloc_move),
 	KUNIT_CASE(test_short_granule_init_on_free),
 	KUNIT_CASE(test_short_granule_free_bulk),
 	KUNIT_CASE(test_oob_off_slab_end),
