@@ -128,7 +128,10 @@ void __init kasan_init_tags(void)
  *  1. on arm64, the trace is read straight off the chain of frame records
  *     (x29), a load pair and a few checks a frame, and hashed on the way;
  *  2. a small per-CPU cache maps that hash to the depot handle the trace
- *     was given last time; only a miss goes to the depot.
+ *     was given last time; only a miss goes to the depot. It has two ways
+ *     per set, the newest first: two sites that one operation always
+ *     passes through (vmalloc() allocates twice) may share a set without
+ *     evicting each other on every call.
  *
  * The walk gives up, for stack_trace_save(), on anything it does not
  * handle: a frame pointer outside the stack it started on or going the
@@ -138,15 +141,51 @@ void __init kasan_init_tags(void)
  * that the cache confuses are not worth guarding against further.
  */
 
-#define KASAN_STACK_CACHE	128	/* entries per CPU, a power of two */
+#define KASAN_STACK_SETS_SHIFT	6	/* 64 sets of 2: 128 entries per CPU */
 
 struct kasan_stack_cache_entry {
 	u64 key;
 	depot_stack_handle_t handle;
 };
 
-static DEFINE_PER_CPU(struct kasan_stack_cache_entry[KASAN_STACK_CACHE],
+struct kasan_stack_cache_set {
+	struct kasan_stack_cache_entry way[2];	/* way[0] the newer */
+};
+
+static DEFINE_PER_CPU(struct kasan_stack_cache_set[1 << KASAN_STACK_SETS_SHIFT],
 		      kasan_stack_cache);
+
+/* The set of @key: its top bits, the best mixed of the hash. */
+static __always_inline struct kasan_stack_cache_set *kasan_stack_set(u64 key)
+{
+	return this_cpu_ptr(&kasan_stack_cache[key >> (64 - KASAN_STACK_SETS_SHIFT)]);
+}
+
+/* The handle cached for @key, 0 if none; a hit in the older way becomes the newer. */
+static __always_inline depot_stack_handle_t kasan_stack_lookup(u64 key)
+{
+	struct kasan_stack_cache_set *set = kasan_stack_set(key);
+	struct kasan_stack_cache_entry hit;
+
+	if (set->way[0].key == key)
+		return set->way[0].handle;
+	if (set->way[1].key != key)
+		return 0;
+	hit = set->way[1];
+	set->way[1] = set->way[0];
+	set->way[0] = hit;
+	return hit.handle;
+}
+
+/* Cache @handle for @key as the newer of its set, the older one dropped. */
+static __always_inline void kasan_stack_insert(u64 key, depot_stack_handle_t handle)
+{
+	struct kasan_stack_cache_set *set = kasan_stack_set(key);
+
+	set->way[1] = set->way[0];
+	set->way[0].key = key;
+	set->way[0].handle = handle;
+}
 
 static __always_inline u64 kasan_stack_mix(u64 h, unsigned long pc)
 {
@@ -217,9 +256,9 @@ static inline unsigned int kasan_walk_frames(unsigned long *entries,
 
 static noinline depot_stack_handle_t kasan_capture_stack(gfp_t flags)
 {
-	unsigned long entries[KASAN_STACK_DEPTH];
-	struct kasan_stack_cache_entry *c;
-	depot_stack_handle_t handle = 0;
+	/* Only what the walk fills is read: spare the 512-byte auto-init. */
+	unsigned long entries[KASAN_STACK_DEPTH] __uninitialized;
+	depot_stack_handle_t handle;
 	unsigned long irqs;
 	unsigned int n;
 	u64 key;
@@ -232,14 +271,12 @@ static noinline depot_stack_handle_t kasan_capture_stack(gfp_t flags)
 	}
 
 	/*
-	 * Interrupts off for the two fields: an interrupt that allocates
-	 * must not change the entry between them. No migration either, so
-	 * this CPU's cache is the one looked at and filled.
+	 * Interrupts off around the cache: an interrupt that allocates must
+	 * not change a set while it is read or rewritten. No migration
+	 * either, so this CPU's cache is the one looked at and filled.
 	 */
 	local_irq_save(irqs);
-	c = this_cpu_ptr(&kasan_stack_cache[key & (KASAN_STACK_CACHE - 1)]);
-	if (c->key == key)
-		handle = c->handle;
+	handle = kasan_stack_lookup(key);
 	local_irq_restore(irqs);
 	if (handle)
 		return handle;
@@ -249,9 +286,7 @@ static noinline depot_stack_handle_t kasan_capture_stack(gfp_t flags)
 	if (!handle)
 		return 0;
 	local_irq_save(irqs);
-	c = this_cpu_ptr(&kasan_stack_cache[key & (KASAN_STACK_CACHE - 1)]);
-	c->key = key;
-	c->handle = handle;
+	kasan_stack_insert(key, handle);
 	local_irq_restore(irqs);
 	return handle;
 }
