@@ -124,17 +124,34 @@ static phys_addr_t __init kasan_new_table(int nid)
  * memory in use before that (the kernel image, its stacks, memblock
  * allocations, the per-cpu areas) is reached through pointers carrying the
  * match-all tag 0xff, which no shadow value rejects.
+ *
+ * Pages for @nr ptes in a row come from one memblock allocation when it can
+ * be had: a memblock allocation costs a couple of thousand instructions
+ * (16484 of them made a sixth of the boot's instructions before time_init()
+ * on a 1 GiB machine), and a pmd's worth of shadow is only 2 MiB. Return:
+ * the physical address of the first page; @nr is cut to what was had.
  */
-static phys_addr_t __init kasan_new_shadow_page(const struct kasan_shadow_src *src)
+static phys_addr_t __init kasan_new_shadow_pages(const struct kasan_shadow_src *src,
+						 unsigned long *nr)
 {
-	void *page;
+	void *pages = NULL;
 
-	if (src->early)
+	if (src->early) {
+		*nr = 1;
 		return __pa_symbol(kasan_early_shadow_page);
+	}
 
-	page = kasan_memblock_page(src->nid, false);
-	memset(page, KASAN_SHADOW_INIT, PAGE_SIZE);
-	return __pa(page);
+	if (*nr > 1)
+		pages = memblock_alloc_try_nid_raw(*nr * PAGE_SIZE, PAGE_SIZE,
+						   MEMBLOCK_LOW_LIMIT,
+						   MEMBLOCK_ALLOC_NOLEAKTRACE,
+						   src->nid);
+	if (!pages) {
+		*nr = 1;
+		pages = kasan_memblock_page(src->nid, false);
+	}
+	memset(pages, KASAN_SHADOW_INIT, *nr * PAGE_SIZE);
+	return __pa(pages);
 }
 
 /* Whether [@addr, @next) is all of the @size-aligned block it starts. */
@@ -164,12 +181,23 @@ static void __init kasan_map_pte(pmd_t *pmdp, unsigned long addr,
 {
 	pte_t *ptep = src->early ? pte_offset_kimg(pmdp, addr)
 				 : pte_offset_kernel(pmdp, addr);
+	unsigned long nr, i;
+	phys_addr_t pa;
 
-	for (; addr != end; addr += PAGE_SIZE, ptep++) {
-		if (!pte_none(__ptep_get(ptep)))
+	while (addr != end) {
+		if (!pte_none(__ptep_get(ptep))) {
+			addr += PAGE_SIZE;
+			ptep++;
 			continue;
-		__set_pte(ptep, pfn_pte(__phys_to_pfn(kasan_new_shadow_page(src)),
-					PAGE_KERNEL));
+		}
+		/* The run of none ptes from here, mapped from one allocation. */
+		for (nr = 1; !src->early && addr + nr * PAGE_SIZE != end; nr++)
+			if (!pte_none(__ptep_get(ptep + nr)))
+				break;
+		pa = kasan_new_shadow_pages(src, &nr);
+		for (i = 0; i < nr; i++, addr += PAGE_SIZE, ptep++)
+			__set_pte(ptep, pfn_pte(__phys_to_pfn(pa + i * PAGE_SIZE),
+						PAGE_KERNEL));
 	}
 }
 
