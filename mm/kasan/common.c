@@ -270,9 +270,24 @@ static bool kasan_bad_slab_free(struct kmem_cache *cache, void *object,
 bool __kasan_slab_pre_free(struct kmem_cache *cache, void *object,
 			   unsigned long ip)
 {
+	u8 *shadow;
+
 	if (is_kfence_address(object))
 		return false;
-	return kasan_bad_slab_free(cache, object, ip);
+	if (kasan_bad_slab_free(cache, object, ip))
+		return true;
+	/*
+	 * Freed through an untagged pointer, an object whose first granule is
+	 * short has its tag only in the tag byte, which init_on_free clears
+	 * before __kasan_slab_free() reads it. The object is on its way out:
+	 * make the granule whole again, the tag in its shadow.
+	 */
+	if (get_tag(object) == KASAN_TAG_KERNEL) {
+		shadow = kasan_mem_to_shadow(kasan_reset_tag(object));
+		if (kasan_is_short_granule(*shadow))
+			*shadow = kasan_granule_tag(object);
+	}
+	return false;
 }
 
 /*
@@ -286,9 +301,9 @@ static void kasan_close_object(struct kmem_cache *cache, void *object)
 {
 	/*
 	 * kasan_bad_slab_free() checked that a tagged pointer has the
-	 * object's tag. Only an untagged one needs the tag from the object:
-	 * for a short first granule, its tag byte, which init_on_free may
-	 * have zeroed already (SLUB clears the object before this hook).
+	 * object's tag. Only an untagged one needs the tag from the object,
+	 * from the shadow of its first granule, which __kasan_slab_pre_free()
+	 * made whole if it was short.
 	 */
 	u8 tag = get_tag(object);
 
@@ -384,10 +399,14 @@ void __kasan_krealloc_copied(void *dst, const void *src, size_t size)
 	const u8 *from = kasan_reset_tag(src);
 	const u8 *shadow = kasan_mem_to_shadow(from);
 	size_t i, granules = size / KASAN_GRANULE_SIZE;
-	u8 tag = get_tag(src);
+	u8 tag;
 
-	if (tag == KASAN_TAG_KERNEL || is_kfence_address(from))
+	if (!granules || is_kfence_address(from))
 		return;
+	/* Through an untagged pointer, the tag the object has. */
+	tag = get_tag(src);
+	if (tag == KASAN_TAG_KERNEL)
+		tag = kasan_granule_tag(from);
 	for (i = 0; i < granules && shadow[i] == tag; i++)
 		;
 	if (i == granules || !kasan_is_short_granule(shadow[i]))

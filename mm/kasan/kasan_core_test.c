@@ -278,7 +278,9 @@ static void kkt_expect_report(struct kunit *test, const struct kkt_want *w)
 			const u8 *at = kasan_reset_tag(w->addr);
 			long rel = at - obj;
 
-			if (strcmp(w->rel, "inside"))
+			if (!strcmp(w->rel, "to the left"))
+				rel = -rel;
+			else if (strcmp(w->rel, "inside"))
 				rel -= w->region;
 
 			snprintf(want, sizeof(want),
@@ -934,9 +936,19 @@ static void *kkt_kzalloc(struct kunit *test, size_t size)
  */
 static void test_short_granule_krealloc_move(struct kunit *test)
 {
-	static const size_t sizes[][2] = { { 13, 40 }, { 5000, 9000 }, { 9000, 20000 } };
+	const size_t big = KMALLOC_MAX_CACHE_SIZE;
+	const size_t sizes[][2] = {
+		{ 13, 40 },			/* kmalloc-16 */
+		{ big / 2 + 13, big + 13 },	/* a short granule before the slot's end */
+		{ big + 13, 2 * big + 13 },	/* a large kmalloc */
+	};
 	unsigned int i;
+	u8 *probe = kkt_kmalloc(test, 13);
+	bool debug = kkt_cache_of(probe)->flags & SLAB_DEBUG_FLAGS;
 
+	kfree(probe);
+	if (debug)
+		kunit_skip(test, "slub_debug on: no short granules in kmalloc caches");
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		size_t old = sizes[i][0], new = sizes[i][1];
 		u8 *p = kkt_kzalloc(test, old), *q;
@@ -956,66 +968,107 @@ static void test_short_granule_krealloc_move(struct kunit *test)
 /*
  * Proves a free with init_on_free on is recorded under the object's tag,
  * though SLUB zeroes a short granule's tag byte before KASAN's free hook:
- * the use-after-free after it has the free stack.
+ * the use-after-free after it has the free stack, whether the free was
+ * through the object's pointer or through an untagged one.
  */
 static void test_short_granule_init_on_free(struct kunit *test)
 {
 	bool was_on = want_init_on_free();
+	unsigned int untagged;
 	u8 *p;
 
 	kkt_need_history(test);
-	p = kkt_kmalloc(test, 13);
-	OPTIMIZER_HIDE_VAR(p);
-	if (!was_on)
-		static_branch_enable(&init_on_free);
-	migrate_disable();
-	kfree(p);
-	READ_ONCE(p[0]);
-	migrate_enable();
-	if (!was_on)
-		static_branch_disable(&init_on_free);
-	kkt_expect_report(test, &(struct kkt_want){
-		.type = "slab-use-after-free", .fn = __func__, .access = "Read", .size = 1,
-		.addr = p, .bad = p, .ptr_tag = get_tag(p), .mem_tag = KASAN_TAG_INVALID,
-		.object = p, .rel = "inside", .region = kkt_cache_of(p)->object_size,
-		.alloc_fn = __func__, .free_fn = __func__,
-	});
+	/* Freed through its own pointer, then through an untagged one. */
+	for (untagged = 0; untagged < 2; untagged++) {
+		kkt_log_reset();
+		p = kkt_kmalloc(test, 13);
+		OPTIMIZER_HIDE_VAR(p);
+		if (!was_on)
+			static_branch_enable(&init_on_free);
+		migrate_disable();
+		kfree(untagged ? kasan_reset_tag(p) : p);
+		READ_ONCE(p[0]);
+		migrate_enable();
+		if (!was_on)
+			static_branch_disable(&init_on_free);
+		kkt_expect_report(test, &(struct kkt_want){
+			.type = "slab-use-after-free", .fn = __func__, .access = "Read",
+			.size = 1, .addr = p, .bad = p, .ptr_tag = get_tag(p),
+			.mem_tag = KASAN_TAG_INVALID, .object = p, .rel = "inside",
+			.region = kkt_cache_of(p)->object_size,
+			.alloc_fn = __func__, .free_fn = __func__,
+		});
+	}
 }
 
 /*
- * Proves an overflow off the end of a slab's last object, into whatever
- * page follows the slab, is still named after the object it ran off:
- * slab-out-of-bounds with that object's history, not invalid-access.
+ * Whether objs[@i + 1] is the first object of the slab that follows, in
+ * memory, the slab whose last object is objs[@i].
+ */
+static bool kkt_batch_across_slabs(struct kkt_batch *b, unsigned int i)
+{
+	const u8 *a = kasan_reset_tag(b->objs[i]);
+	const u8 *n = kasan_reset_tag(b->objs[i + 1]);
+	struct slab *sa = virt_to_slab(a), *sn = virt_to_slab(n);
+
+	return sa && sn && sa != sn && sa->slab_cache == sn->slab_cache &&
+	       a + sa->slab_cache->size == (u8 *)slab_address(sa) + slab_size(sa) &&
+	       n == (u8 *)slab_address(sn);
+}
+
+/*
+ * Proves an overflow off the end of a slab's last object into the slab
+ * after it, and an underflow off the start of a slab's first object into
+ * the slab before it, are named after the object they ran off:
+ * slab-out-of-bounds with its history, not invalid-access. The nearest
+ * granule with the pointer's tag wins, in whichever slab it lies: the
+ * second object of the slab after is given the overflowing pointer's tag,
+ * and must lose to the object right before the edge.
  */
 static void test_oob_off_slab_end(struct kunit *test)
 {
-	struct kmem_cache *c;
+	struct kmem_cache *c = kkt_cache_create(test, "kkt-slab-end", 256, NULL);
 	struct kkt_batch *b;
 	unsigned int i;
-	u8 *a = NULL, *next = NULL;
+	u8 *a, *n, *n2;
 
-	kkt_need_history(test);
-	c = kkt_cache_create(test, "kkt-slab-end", 32, NULL);
-	b = kkt_batch_alloc(test, c, 0, KKT_BATCH);
-	for (i = 0; i < b->nr && !a; i++) {
-		u8 *p = kasan_reset_tag(b->objs[i]);
-		struct slab *slab = virt_to_slab(p);
-
-		next = p + c->size;
-		if (next != (u8 *)slab_address(slab) + slab_size(slab) ||
-		    !virt_addr_valid(next) || is_kfence_address(next) ||
-		    kasan_granule_tag(next) == get_tag(b->objs[i]) ||
-		    kkt_history_knows(next, get_tag(b->objs[i])))
-			continue;
-		a = b->objs[i];
+	if (c->flags & SLAB_DEBUG_FLAGS) {
+		kmem_cache_destroy(c);
+		kunit_skip(test, "slub_debug on: slots are not laid end to end");
 	}
-	KUNIT_ASSERT_NOT_NULL_MSG(test, a, "no slab's last object among %u", b->nr);
+	kkt_need_history(test);
+	/* 512 objects, 16 to a page: slabs next to each other in memory. */
+	b = kkt_batch_alloc(test, c, 0, KKT_BATCH);
+	for (i = 0; i + 2 < b->nr; i++)
+		if (kkt_batch_across_slabs(b, i) && kkt_batch_adjacent(b, i + 1) &&
+		    get_tag(b->objs[i]) != get_tag(b->objs[i + 1]) &&
+		    !kkt_history_knows(b->objs[i + 1], get_tag(b->objs[i])) &&
+		    !kkt_history_knows(b->objs[i], get_tag(b->objs[i + 1])))
+			break;
+	KUNIT_ASSERT_LT_MSG(test, i + 2, b->nr, "no two slabs side by side among %u objects",
+			    b->nr);
+	a = b->objs[i];
+	n = b->objs[i + 1];
+	n2 = b->objs[i + 2];
 
+	/* A decoy: n2, 256 bytes into the next slab, carries a's tag. */
+	kasan_poison(n2, c->object_size, get_tag(a), false);
 	READ_ONCE(a[c->size]);
+	kasan_poison(n2, c->object_size, get_tag(n2), false);
 	kkt_expect_report(test, &(struct kkt_want){
 		.type = "slab-out-of-bounds", .fn = __func__, .access = "Read", .size = 1,
 		.addr = a + c->size, .bad = a + c->size, .ptr_tag = get_tag(a),
-		.mem_tag = kkt_shadow(next), .object = a, .rel = "to the right",
+		.mem_tag = get_tag(n), .object = a, .rel = "to the right",
+		.region = c->object_size, .alloc_fn = __func__,
+	});
+	kkt_expect_lacks(test, "invalid-access");
+
+	kkt_log_reset();
+	READ_ONCE(n[-1]);
+	kkt_expect_report(test, &(struct kkt_want){
+		.type = "slab-out-of-bounds", .fn = __func__, .access = "Read", .size = 1,
+		.addr = n - 1, .bad = n - 1, .ptr_tag = get_tag(n),
+		.mem_tag = get_tag(a), .object = n, .rel = "to the left",
 		.region = c->object_size, .alloc_fn = __func__,
 	});
 	kkt_expect_lacks(test, "invalid-access");
@@ -1052,11 +1105,13 @@ static void test_short_granule_free_bulk(struct kunit *test)
 			objs[2 * (size - 1) + i] = p;
 		}
 	}
+	/* The 16-byte objects whose free pointer sat over byte 15. */
+	KUNIT_EXPECT_EQ(test, kkt_cache_of(objs[0])->object_size, 16U);
 	KUNIT_EXPECT_EQ(test, kkt_cache_of(objs[0])->offset % KASAN_GRANULE_SIZE, 0U);
 	kfree_bulk(ARRAY_SIZE(objs), objs);
 	KUNIT_EXPECT_EQ(test, kkt_reports(), 0);
 
-	/* A constructor puts the free pointer after the object, at 24 for both. */
+	/* A constructor puts the free pointer after the object: at 24, at 32. */
 	for (i = 0; i < 4; i++)
 		objs[i] = kkt_cache_alloc(test, c20);
 	/* The last granule is whole: the pointer would cover byte 31. */

@@ -417,12 +417,70 @@ static const char *kasan_history_type(const struct kasan_history *h)
 #define KASAN_OWNER_REACH_MAX	(64UL << 10)
 
 /*
- * kasan_find_pointer_owner() - the object a mistagged slab access was for
- * @cache: the cache of @slab
- * @slab: the slab to search: the one at the bad address, or the one just
- *        before or after it
+ * The granule's tag as kasan_granule_tag() gives it, for memory a report
+ * does not own: a short granule's tag byte is read without faulting (the
+ * page may be freed and unmapped under debug_pagealloc meanwhile), and an
+ * unreadable one matches no tag.
+ */
+static u8 kasan_report_granule_tag(unsigned long granule)
+{
+	u8 shadow = *(u8 *)kasan_mem_to_shadow((void *)granule);
+	u8 tag;
+
+	if (!kasan_is_short_granule(shadow))
+		return shadow;
+	if (copy_from_kernel_nofault(&tag, (void *)(granule | KASAN_GRANULE_MASK), 1))
+		return KASAN_TAG_INVALID;
+	return tag;
+}
+
+/*
+ * One side of the owner search: the span (a slab, or a page that is none)
+ * it looked up last, so that a slab is looked up once, not per granule.
+ */
+struct kasan_owner_side {
+	unsigned long lo, hi;
+	struct slab *slab;
+	struct kmem_cache *cache;
+	unsigned long reach;	/* how far an object of the slab counts */
+};
+
+static struct slab *kasan_owner_slab(struct kasan_owner_side *side,
+				     unsigned long granule)
+{
+	struct slab *slab;
+
+	if (granule >= side->lo && granule < side->hi)
+		return side->slab;
+
+	side->lo = ALIGN_DOWN(granule, PAGE_SIZE);
+	side->hi = side->lo + PAGE_SIZE;
+	side->slab = NULL;
+	slab = kasan_report_slab((void *)granule);
+	if (!slab)
+		return NULL;
+	side->cache = READ_ONCE(slab->slab_cache);
+	if (!side->cache)
+		return NULL;
+	side->lo = (unsigned long)kasan_reset_tag(slab_address(slab));
+	side->hi = side->lo + slab_size(slab);
+	/* A slab freed and reused under us: the page alone, as no slab. */
+	if (granule < side->lo || granule >= side->hi) {
+		side->lo = ALIGN_DOWN(granule, PAGE_SIZE);
+		side->hi = side->lo + PAGE_SIZE;
+		return NULL;
+	}
+	side->reach = min(round_up(side->cache->size, KASAN_GRANULE_SIZE) +
+			  KASAN_GRANULE_SIZE, KASAN_OWNER_REACH_MAX);
+	side->slab = slab;
+	return slab;
+}
+
+/*
+ * kasan_find_owner_near() - the object a mistagged access was for
  * @bad: the first byte the access may not touch (untagged)
  * @tag: the pointer's tag
+ * @cachep: set to the object's cache
  *
  * An access that runs off the end (or the start) of a slab object reaches
  * its neighbour, whose granules carry the neighbour's tag. The history of
@@ -430,84 +488,53 @@ static const char *kasan_history_type(const struct kasan_history *h)
  * and all a report could say is "invalid-access", describing an object
  * that has nothing to do with the bug. But the object the pointer was
  * made for is usually right beside it, and its shadow still carries the
- * pointer's tag: the nearest granule of @slab with that tag, on either side
- * of @bad, names it. The search goes one object slot (plus a granule) each
- * way and reads only granules of @slab, whose shadow is always mapped. @bad
- * itself may lie outside @slab: the last object of a slab overflows into
- * whatever memory follows it.
+ * pointer's tag: the nearest slab granule with that tag names it, on either
+ * side of @bad, the left first on a tie (overflows run right). A granule
+ * counts within one slot of its own cache (plus a granule) of @bad, in
+ * whatever slab it lies: the last object of a slab overflows into the page
+ * after it, a slab or not, and the first underflows into the page before.
+ * Only slab granules are read, whose shadow is always mapped.
  *
  * Only reached when the history of the object at the address has nothing
  * under the pointer's tag. A freed object has lost its tag, so a stray
  * pointer into freed memory (whose history the ring no longer holds) is
  * pinned on a live object only if one in reach drew the same tag: about
- * one chance in 254 for each, the price of naming the others right.
+ * one chance in 254 for each, the price of naming the others right. The
+ * slab found is not pinned: a report reads it while it may be freed, and
+ * checks after the hit that it is still a slab of the same cache.
  *
  * Return: the start of that object (untagged), or NULL.
- */
-static const void *kasan_find_pointer_owner(struct kmem_cache *cache,
-					    struct slab *slab,
-					    const void *bad, u8 tag)
-{
-	unsigned long first = (unsigned long)kasan_reset_tag(slab_address(slab));
-	unsigned long end = first + slab_size(slab);
-	unsigned long at = ALIGN_DOWN((unsigned long)bad, KASAN_GRANULE_SIZE);
-	unsigned long reach, d, left, right;
-
-	if (tag == KASAN_TAG_KERNEL || tag == KASAN_TAG_INVALID)
-		return NULL;
-	/* The bad granule itself carries the tag: not a neighbour's. */
-	if (at >= first && at < end && kasan_granule_tag((void *)at) == tag)
-		return NULL;
-
-	reach = round_up(cache->size, KASAN_GRANULE_SIZE) + KASAN_GRANULE_SIZE;
-	reach = min(reach, KASAN_OWNER_REACH_MAX);
-	/* Nearest first; on a tie the left wins (overflows run right). */
-	for (d = KASAN_GRANULE_SIZE; d <= reach; d += KASAN_GRANULE_SIZE) {
-		left = at - d;
-		right = at + d;
-		if (left >= first && left < end &&
-		    kasan_granule_tag((void *)left) == tag)
-			return kasan_slab_object(cache, slab, (void *)left);
-		if (right >= first && right < end &&
-		    kasan_granule_tag((void *)right) == tag)
-			return kasan_slab_object(cache, slab, (void *)right);
-	}
-	return NULL;
-}
-
-/*
- * The object a mistagged access at @bad was for, searched in the slab at
- * @bad, then in the slab ending just before it (an overflow off the end of
- * a slab's last object) and in the one starting just after it (an
- * underflow off the start of its first). Sets *@cachep to the object's
- * cache. Return: the object (untagged), or NULL.
  */
 static const void *kasan_find_owner_near(const void *bad, u8 tag,
 					 struct kmem_cache **cachep)
 {
-	const void *spots[] = {
-		bad,
-		bad - KASAN_GRANULE_SIZE,
-		bad + KASAN_GRANULE_SIZE,
-	};
-	struct slab *tried[ARRAY_SIZE(spots)] = { };
-	const void *owner;
-	unsigned int i, j;
+	unsigned long at = ALIGN_DOWN((unsigned long)bad, KASAN_GRANULE_SIZE);
+	struct kasan_owner_side sides[2] = { };
+	unsigned long d, granule;
+	struct slab *slab;
+	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(spots); i++) {
-		struct slab *slab = addr_has_metadata(spots[i]) ?
-				    kasan_report_slab(spots[i]) : NULL;
+	if (tag == KASAN_TAG_KERNEL || tag == KASAN_TAG_INVALID)
+		return NULL;
+	/* The bad slab granule carries the tag itself: no neighbour's. */
+	if (kasan_owner_slab(&sides[0], at) &&
+	    kasan_report_granule_tag(at) == tag)
+		return NULL;
 
-		for (j = 0; j < i && slab; j++)
-			if (tried[j] == slab)
-				slab = NULL;
-		if (!slab)
-			continue;
-		tried[i] = slab;
-		owner = kasan_find_pointer_owner(slab->slab_cache, slab, bad, tag);
-		if (owner) {
-			*cachep = slab->slab_cache;
-			return owner;
+	for (d = KASAN_GRANULE_SIZE; d <= KASAN_OWNER_REACH_MAX;
+	     d += KASAN_GRANULE_SIZE) {
+		for (i = 0; i < ARRAY_SIZE(sides); i++) {
+			granule = i ? at + d : at - d;
+			slab = kasan_owner_slab(&sides[i], granule);
+			if (!slab || d > sides[i].reach ||
+			    kasan_report_granule_tag(granule) != tag)
+				continue;
+			if (!folio_test_slab(slab_folio(slab)) ||
+			    READ_ONCE(slab->slab_cache) != sides[i].cache)
+				continue;
+			*cachep = sides[i].cache;
+			return kasan_slab_object(sides[i].cache, slab,
+						 (void *)granule);
 		}
 	}
 	return NULL;
@@ -519,12 +546,14 @@ static const void *kasan_find_owner_near(const void *bad, u8 tag,
  *     tag: freed last, a use-after-free; allocated last, an out-of-bounds
  *     access from within its slot;
  *  2. else the object the pointer was made for, by its tag in the shadow
- *     nearby (kasan_find_pointer_owner()): an out-of-bounds access into a
- *     neighbour, or a use-after-free if its history says it was freed;
+ *     nearby (kasan_find_owner_near()), in the slab at the address or one
+ *     next to it: an out-of-bounds access into a neighbour (or off the end
+ *     of a slab), or a use-after-free if its history says it was freed;
  *  3. else nothing is known: "out-of-bounds" for a size that wraps (a
  *     negative length), "invalid-access" otherwise; a slab object at the
  *     address is still described, without stacks. Memory that is not slab
- *     (pages, large kmalloc, vmalloc) always ends here.
+ *     (pages, large kmalloc, vmalloc) ends here unless a slab object next
+ *     to it ran into it.
  */
 static void kasan_classify_access(struct kasan_bug *bug)
 {
@@ -533,7 +562,7 @@ static void kasan_classify_access(struct kasan_bug *bug)
 		     (unsigned long)bug->addr;
 	struct slab *slab = addr_has_metadata(addr) ?
 			    kasan_report_slab(addr) : NULL;
-	struct kmem_cache *cache;
+	struct kmem_cache *cache = NULL;
 	const void *owner;
 
 	bug->type = wraps ? "out-of-bounds" : "invalid-access";
@@ -868,10 +897,21 @@ void kasan_report_invalid_free(void *object, unsigned long ip,
  */
 struct slab *kasan_addr_to_slab(const void *addr)
 {
+	struct folio *folio;
+	struct page *page;
+
 	addr = kasan_reset_tag(addr);
 	if (!virt_addr_valid(addr))
 		return NULL;
-	return virt_to_slab(addr);
+	/*
+	 * Memory that is hot-added but not online, or offline, keeps a memmap
+	 * nobody initialised (poisoned under DEBUG_VM): no folio to look at.
+	 */
+	page = pfn_to_online_page(PHYS_PFN(__pa(addr)));
+	if (!page)
+		return NULL;
+	folio = page_folio(page);
+	return folio_test_slab(folio) ? folio_slab(folio) : NULL;
 }
 
 /* ===== Faults on shadow addresses ===== */
