@@ -90,10 +90,26 @@ static u8 kasan_fixed_tag(struct kmem_cache *cache, const void *object)
 }
 
 /*
+ * The tag of the granule at @addr, just outside a slab: what memory there
+ * carries if it is online memory (whose shadow is mapped: not a hole in the
+ * linear map), KASAN_TAG_INVALID if not or if the granule is short (its tag
+ * is then in a byte of a page this CPU does not own).
+ */
+static u8 kasan_tag_beyond_slab(const void *addr)
+{
+	u8 shadow;
+
+	if (!virt_addr_valid(addr) || !pfn_to_online_page(PHYS_PFN(__pa(addr))))
+		return KASAN_TAG_INVALID;
+	shadow = *(u8 *)kasan_mem_to_shadow(addr);
+	return kasan_is_short_granule(shadow) ? KASAN_TAG_INVALID : shadow;
+}
+
+/*
  * A fresh tag for an object of @size bytes at @object, different from the
- * tags of the granules that border it inside its slab (the shadow beyond a
- * slab may not be mapped: a hole in the linear map). Two redraws at most:
- * three consecutive values cannot all match two neighbours.
+ * tags of the granules that border it, in its slab or, for the first and
+ * last objects, across the slab's edges. Two redraws at most: three
+ * consecutive values cannot all match two neighbours.
  */
 static u8 kasan_fresh_tag(struct kmem_cache *cache, const void *object,
 			  size_t size)
@@ -102,13 +118,17 @@ static u8 kasan_fresh_tag(struct kmem_cache *cache, const void *object,
 	const void *next = start + round_up(size, KASAN_GRANULE_SIZE);
 	struct slab *slab = virt_to_slab(start);
 	const void *first = slab_address(slab);
-	u8 before = KASAN_TAG_INVALID, after = KASAN_TAG_INVALID;
+	u8 before, after;
 	u8 tag = kasan_random_tag();
 
 	if (start > first)
 		before = kasan_granule_tag(start - KASAN_GRANULE_SIZE);
+	else
+		before = kasan_tag_beyond_slab(start - KASAN_GRANULE_SIZE);
 	if (next < first + slab_size(slab))
 		after = kasan_granule_tag(next);
+	else
+		after = kasan_tag_beyond_slab(next);
 
 	while (tag == before || tag == after)
 		tag = tag == KASAN_TAG_MAX ? KASAN_TAG_MIN : tag + 1;

@@ -1023,7 +1023,8 @@ static bool kkt_batch_across_slabs(struct kkt_batch *b, unsigned int i)
  * slab-out-of-bounds with its history, not invalid-access. The nearest
  * granule with the pointer's tag wins, in whichever slab it lies: the
  * second object of the slab after is given the overflowing pointer's tag,
- * and must lose to the object right before the edge.
+ * and must lose to the object right before the edge. And objects side by
+ * side across a slab's edge have different tags, as inside a slab.
  */
 static void test_oob_off_slab_end(struct kunit *test)
 {
@@ -1039,6 +1040,10 @@ static void test_oob_off_slab_end(struct kunit *test)
 	kkt_need_history(test);
 	/* 512 objects, 16 to a page: slabs next to each other in memory. */
 	b = kkt_batch_alloc(test, c, 0, KKT_BATCH);
+	/* Neighbours across a slab's edge never share a tag either. */
+	for (i = 0; i + 1 < b->nr; i++)
+		if (kkt_batch_across_slabs(b, i))
+			KUNIT_EXPECT_NE(test, get_tag(b->objs[i]), get_tag(b->objs[i + 1]));
 	for (i = 0; i + 2 < b->nr; i++)
 		if (kkt_batch_across_slabs(b, i) && kkt_batch_adjacent(b, i + 1) &&
 		    get_tag(b->objs[i]) != get_tag(b->objs[i + 1]) &&
