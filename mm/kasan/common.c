@@ -26,6 +26,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "kasan.h"
 #include "../slab.h"
@@ -90,26 +91,33 @@ static u8 kasan_fixed_tag(struct kmem_cache *cache, const void *object)
 }
 
 /*
- * The tag of the granule at @addr, just outside a slab: what memory there
- * carries if it is online memory (whose shadow is mapped: not a hole in the
- * linear map), KASAN_TAG_INVALID if not or if the granule is short (its tag
- * is then in a byte of a page this CPU does not own).
+ * The tag the shadow gives the granule at @addr, just outside the slab that
+ * holds @inside: read as is when it lies in the same page of shadow as
+ * @inside's (mapped, since ours is), else without faulting, since memory
+ * across the edge may be a hole in the linear map or going offline (its
+ * shadow unmapped at any moment). A short granule, whose tag is in memory
+ * this CPU does not own, gives KASAN_TAG_INVALID, which constrains nothing.
  */
-static u8 kasan_tag_beyond_slab(const void *addr)
+static u8 kasan_tag_beyond_slab(const void *addr, const void *inside)
 {
-	u8 shadow;
+	const u8 *shadow = kasan_mem_to_shadow(addr);
+	u8 value;
 
-	if (!virt_addr_valid(addr) || !pfn_to_online_page(PHYS_PFN(__pa(addr))))
+	if (((unsigned long)shadow ^ (unsigned long)kasan_mem_to_shadow(inside)) < PAGE_SIZE)
+		value = READ_ONCE(*shadow);
+	else if (copy_from_kernel_nofault(&value, shadow, 1))
 		return KASAN_TAG_INVALID;
-	shadow = *(u8 *)kasan_mem_to_shadow(addr);
-	return kasan_is_short_granule(shadow) ? KASAN_TAG_INVALID : shadow;
+	return kasan_is_short_granule(value) ? KASAN_TAG_INVALID : value;
 }
 
 /*
  * A fresh tag for an object of @size bytes at @object, different from the
  * tags of the granules that border it, in its slab or, for the first and
- * last objects, across the slab's edges. Two redraws at most: three
- * consecutive values cannot all match two neighbours.
+ * last objects, across the slab's edges. Across an edge that keeps off an
+ * object tagged before this one; a page allocation, or a slab of fixed
+ * tags, made there later does not look back, so there a linear overflow
+ * is missed less often, not never. Two redraws at most: three consecutive
+ * values cannot all match two neighbours.
  */
 static u8 kasan_fresh_tag(struct kmem_cache *cache, const void *object,
 			  size_t size)
@@ -124,11 +132,11 @@ static u8 kasan_fresh_tag(struct kmem_cache *cache, const void *object,
 	if (start > first)
 		before = kasan_granule_tag(start - KASAN_GRANULE_SIZE);
 	else
-		before = kasan_tag_beyond_slab(start - KASAN_GRANULE_SIZE);
+		before = kasan_tag_beyond_slab(start - KASAN_GRANULE_SIZE, start);
 	if (next < first + slab_size(slab))
 		after = kasan_granule_tag(next);
 	else
-		after = kasan_tag_beyond_slab(next);
+		after = kasan_tag_beyond_slab(next, start);
 
 	while (tag == before || tag == after)
 		tag = tag == KASAN_TAG_MAX ? KASAN_TAG_MIN : tag + 1;

@@ -418,20 +418,37 @@ static const char *kasan_history_type(const struct kasan_history *h)
 
 /*
  * The granule's tag as kasan_granule_tag() gives it, for memory a report
- * does not own: a short granule's tag byte is read without faulting (the
- * page may be freed and unmapped under debug_pagealloc meanwhile), and an
- * unreadable one matches no tag.
+ * does not own: the shadow (which memory going offline may lose) and a
+ * short granule's tag byte (a page freed and unmapped under
+ * debug_pagealloc) are read without faulting, and what cannot be read
+ * matches no tag.
  */
 static u8 kasan_report_granule_tag(unsigned long granule)
 {
-	u8 shadow = *(u8 *)kasan_mem_to_shadow((void *)granule);
-	u8 tag;
+	u8 shadow, tag;
 
+	if (!kasan_read_shadow(&shadow, (void *)granule, 1))
+		return KASAN_TAG_INVALID;
 	if (!kasan_is_short_granule(shadow))
 		return shadow;
 	if (copy_from_kernel_nofault(&tag, (void *)(granule | KASAN_GRANULE_MASK), 1))
 		return KASAN_TAG_INVALID;
 	return tag;
+}
+
+/*
+ * Whether @cache can be a slab's cache: a slab's slab_cache is garbage
+ * while the slab is being made (the page allocator's list poison) or once
+ * it is freed and reused, and every cache is an object of kmem_cache.
+ */
+static bool kasan_plausible_cache(const struct kmem_cache *cache)
+{
+	struct slab *slab;
+
+	if (!cache || !virt_addr_valid(cache))
+		return false;
+	slab = virt_to_slab(cache);
+	return slab && READ_ONCE(slab->slab_cache) == kmem_cache;
 }
 
 /*
@@ -460,7 +477,7 @@ static struct slab *kasan_owner_slab(struct kasan_owner_side *side,
 	if (!slab)
 		return NULL;
 	side->cache = READ_ONCE(slab->slab_cache);
-	if (!side->cache)
+	if (!kasan_plausible_cache(side->cache))
 		return NULL;
 	side->lo = (unsigned long)kasan_reset_tag(slab_address(slab));
 	side->hi = side->lo + slab_size(slab);
@@ -510,18 +527,23 @@ static const void *kasan_find_owner_near(const void *bad, u8 tag,
 {
 	unsigned long at = ALIGN_DOWN((unsigned long)bad, KASAN_GRANULE_SIZE);
 	struct kasan_owner_side sides[2] = { };
+	const void *owner = NULL;
 	unsigned long d, granule;
 	struct slab *slab;
 	unsigned int i;
 
 	if (tag == KASAN_TAG_KERNEL || tag == KASAN_TAG_INVALID)
 		return NULL;
-	/* The bad slab granule carries the tag itself: no neighbour's. */
-	if (kasan_owner_slab(&sides[0], at) &&
-	    kasan_report_granule_tag(at) == tag)
+	/*
+	 * The bad granule carries the tag itself (an access past the used
+	 * bytes of a short granule): no neighbour's.
+	 */
+	if (kasan_report_granule_tag(at) == tag)
 		return NULL;
 
-	for (d = KASAN_GRANULE_SIZE; d <= KASAN_OWNER_REACH_MAX;
+	/* pfn_to_online_page() and the memmap it leads to, for a while. */
+	rcu_read_lock();
+	for (d = KASAN_GRANULE_SIZE; d <= KASAN_OWNER_REACH_MAX && !owner;
 	     d += KASAN_GRANULE_SIZE) {
 		for (i = 0; i < ARRAY_SIZE(sides); i++) {
 			granule = i ? at + d : at - d;
@@ -533,11 +555,13 @@ static const void *kasan_find_owner_near(const void *bad, u8 tag,
 			    READ_ONCE(slab->slab_cache) != sides[i].cache)
 				continue;
 			*cachep = sides[i].cache;
-			return kasan_slab_object(sides[i].cache, slab,
-						 (void *)granule);
+			owner = kasan_slab_object(sides[i].cache, slab,
+						  (void *)granule);
+			break;
 		}
 	}
-	return NULL;
+	rcu_read_unlock();
+	return owner;
 }
 
 /*
@@ -907,7 +931,7 @@ struct slab *kasan_addr_to_slab(const void *addr)
 	 * Memory that is hot-added but not online, or offline, keeps a memmap
 	 * nobody initialised (poisoned under DEBUG_VM): no folio to look at.
 	 */
-	page = pfn_to_online_page(PHYS_PFN(__pa(addr)));
+	page = pfn_to_online_page(virt_to_pfn(addr));
 	if (!page)
 		return NULL;
 	folio = page_folio(page);
