@@ -1047,7 +1047,7 @@ static void test_oob_off_slab_end(struct kunit *test)
 			continue;
 		edges++;
 		KUNIT_EXPECT_NE_MSG(test, get_tag(b->objs[i]), get_tag(b->objs[i + 1]),
-				    "%px and %px, across a slab's edge", b->objs[i],
+				    "%p and %p, across a slab's edge", b->objs[i],
 				    b->objs[i + 1]);
 	}
 	kunit_info(test, "%u slab edges with objects on both sides among %u objects\n",
