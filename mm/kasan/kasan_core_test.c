@@ -330,20 +330,26 @@ static struct kmem_cache *kkt_cache_of(const void *object)
  * kmalloc() and kmem_cache_alloc() that never return a KFENCE object:
  * KASAN leaves those untagged and KFENCE reports their bugs itself.
  */
-static void *kkt_kmalloc(struct kunit *test, size_t size)
+/* kmalloc(@size, @gfp) until the object is not KFENCE's. */
+static void *kkt_kmalloc_gfp(struct kunit *test, size_t size, gfp_t gfp)
 {
 	int i;
 
 	for (i = 0; i < 1000; i++) {
-		void *p = kmalloc(size, GFP_KERNEL);
+		void *p = kmalloc(size, gfp);
 
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		if (!is_kfence_address(p))
 			return p;
 		kfree(p);
 	}
-	KUNIT_FAIL_AND_ABORT(test, "only KFENCE objects from kmalloc(%zu)", size);
+	KUNIT_FAIL_AND_ABORT(test, "only KFENCE objects from kmalloc(%zu, %pGg)", size, &gfp);
 	return NULL;
+}
+
+static void *kkt_kmalloc(struct kunit *test, size_t size)
+{
+	return kkt_kmalloc_gfp(test, size, GFP_KERNEL);
 }
 
 static void *kkt_cache_alloc(struct kunit *test, struct kmem_cache *c)
@@ -911,23 +917,6 @@ static void test_short_granule_krealloc_zero(struct kunit *test)
 	kfree(p);
 }
 
-/* A zeroed object of @size that KFENCE did not take. */
-static void *kkt_kzalloc(struct kunit *test, size_t size)
-{
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		void *p = kzalloc(size, GFP_KERNEL);
-
-		KUNIT_ASSERT_NOT_NULL(test, p);
-		if (!is_kfence_address(p))
-			return p;
-		kfree(p);
-	}
-	KUNIT_FAIL_AND_ABORT(test, "only KFENCE objects from kzalloc(%zu)", size);
-	return NULL;
-}
-
 /*
  * Proves krealloc(__GFP_ZERO) that moves an object returns zeroes over the
  * old short granule's tag byte: krealloc() copies the old slot whole, the
@@ -951,7 +940,7 @@ static void test_short_granule_krealloc_move(struct kunit *test)
 		kunit_skip(test, "slub_debug on: no short granules in kmalloc caches");
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		size_t old = sizes[i][0], new = sizes[i][1];
-		u8 *p = kkt_kzalloc(test, old), *q;
+		u8 *p = kkt_kmalloc_gfp(test, old, GFP_KERNEL | __GFP_ZERO), *q;
 
 		KUNIT_ASSERT_EQ(test, kkt_shadow(p + ALIGN_DOWN(old, KASAN_GRANULE_SIZE)),
 				old % KASAN_GRANULE_SIZE);
