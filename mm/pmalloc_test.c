@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for pmalloc: allocation and alignment, sealing (the pages turn
+ * read-only, a write faults and is reported), write-rare, destroy, misuse and
+ * many CPUs allocating from one pool. Reports are read from the console
+ * through its tracepoint, the way the KFENCE suites read theirs.
+ */
+
+#include <kunit/test.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/pmalloc.h>
+#include <linux/set_memory.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <trace/events/printk.h>
+
+/* ---- Console capture ------------------------------------------------ */
+
+static struct {
+	spinlock_t lock;	/* serialises the probe and the tests */
+	bool on;
+	char buf[2048];
+	size_t len;
+} pmt_console = {
+	.lock = __SPIN_LOCK_UNLOCKED(pmt_console.lock),
+};
+
+static void pmt_probe_console(void *ignore, const char *buf, size_t len)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pmt_console.lock, flags);
+	if (pmt_console.on) {
+		size_t n = min(len, sizeof(pmt_console.buf) - 1 - pmt_console.len);
+
+		memcpy(pmt_console.buf + pmt_console.len, buf, n);
+		pmt_console.len += n;
+		/* Records arrive without their newline: keep lines apart. */
+		if (pmt_console.len < sizeof(pmt_console.buf) - 1)
+			pmt_console.buf[pmt_console.len++] = '\n';
+		pmt_console.buf[pmt_console.len] = '\0';
+	}
+	spin_unlock_irqrestore(&pmt_console.lock, flags);
+}
+
+static void pmt_capture(bool on)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pmt_console.lock, flags);
+	pmt_console.on = on;
+	if (on) {
+		pmt_console.len = 0;
+		pmt_console.buf[0] = '\0';
+	}
+	spin_unlock_irqrestore(&pmt_console.lock, flags);
+}
+
+static bool pmt_console_has(const char *s)
+{
+	unsigned long flags;
+	bool ret;
+
+	spin_lock_irqsave(&pmt_console.lock, flags);
+	ret = strstr(pmt_console.buf, s);
+	spin_unlock_irqrestore(&pmt_console.lock, flags);
+	return ret;
+}
+
+/* ---- Helpers -------------------------------------------------------- */
+
+static void pmt_destroy(void *pool)
+{
+	pmalloc_destroy_pool(pool);
+}
+
+static struct pmalloc_pool *pmt_pool(struct kunit *test, const char *name)
+{
+	struct pmalloc_pool *pool = pmalloc_create_pool(name);
+
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pmt_destroy, pool), 0);
+	return pool;
+}
+
+/* Whether a byte can be written through the kernel's shared mapping. */
+static bool pmt_writable(void *p)
+{
+	u8 v;
+
+	if (copy_from_kernel_nofault(&v, p, 1))
+		return false;
+	return !copy_to_kernel_nofault(p, &v, 1);
+}
+
+/* ---- Allocation ----------------------------------------------------- */
+
+static void test_alloc_align(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-align");
+	static const size_t sizes[] = { 1, 3, 8, 15, 16, 17, 100, 1000, 4000 };
+	u8 *prev = NULL;
+	size_t prev_size = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		u8 *p = pmalloc(pool, sizes[i]);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+		KUNIT_EXPECT_EQ(test, (unsigned long)p % PMALLOC_ALIGN, 0);
+		/* Nothing handed out twice: each allocation past the last. */
+		if (prev && kasan_reset_tag(p) > kasan_reset_tag(prev))
+			KUNIT_EXPECT_GE(test, (unsigned long)kasan_reset_tag(p),
+					(unsigned long)kasan_reset_tag(prev) + prev_size);
+		memset(p, 0x5a, sizes[i]);
+		prev = p;
+		prev_size = sizes[i];
+	}
+}
+
+/* Many allocations over many pages keep what was written to each. */
+static void test_alloc_spans_pages(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-span");
+	enum { N = 600, SZ = 40 };
+	u8 **p = kunit_kcalloc(test, N, sizeof(*p), GFP_KERNEL);
+	int i, pages;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < N; i++) {
+		p[i] = pmalloc(pool, SZ);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		memset(p[i], i & 0xff, SZ);
+	}
+	/* 600 * 48 bytes fill seven pages: count where the page changes. */
+	for (i = 1, pages = 1; i < N; i++)
+		pages += PFN_DOWN((unsigned long)p[i]) != PFN_DOWN((unsigned long)p[i - 1]);
+	KUNIT_EXPECT_GE(test, pages, 7);
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	for (i = 0; i < N; i++)
+		KUNIT_EXPECT_NULL(test, memchr_inv(p[i], i & 0xff, SZ));
+}
+
+/* A request larger than a page gets an area of its own. */
+static void test_alloc_large(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-large");
+	u8 *small = pmalloc(pool, 64);
+	u8 *big = pzalloc(pool, 3 * PAGE_SIZE + 5);
+
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_EXPECT_NULL(test, memchr_inv(big, 0, 3 * PAGE_SIZE + 5));
+	memset(big, 1, 3 * PAGE_SIZE + 5);
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	KUNIT_EXPECT_FALSE(test, pmt_writable(big + 3 * PAGE_SIZE));
+}
+
+static void test_zalloc_strdup(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-str");
+	u8 *z = pzalloc(pool, 200);
+	char *s = pstrdup(pool, "written once");
+
+	KUNIT_ASSERT_NOT_NULL(test, z);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_NULL(test, memchr_inv(z, 0, 200));
+	KUNIT_EXPECT_STREQ(test, s, "written once");
+}
+
+/* ---- Sealing -------------------------------------------------------- */
+
+/* Every page turns read-only, the bookkeeping's first page included. */
+static void test_seal_readonly(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-seal");
+	u8 *a = pmalloc(pool, 32), *b = pmalloc(pool, 2 * PAGE_SIZE);
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_TRUE(test, pmt_writable(a));
+	KUNIT_EXPECT_TRUE(test, pmt_writable(b + PAGE_SIZE));
+	KUNIT_EXPECT_FALSE(test, pmalloc_is_sealed(pool));
+
+	pmt_capture(true);
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	KUNIT_EXPECT_TRUE(test, pmalloc_is_sealed(pool));
+	KUNIT_EXPECT_FALSE(test, pmt_writable(a));
+	KUNIT_EXPECT_FALSE(test, pmt_writable(b));
+	KUNIT_EXPECT_FALSE(test, pmt_writable(b + PAGE_SIZE));
+	/* The descriptor sits on a's page, so the pool itself is sealed. */
+	KUNIT_EXPECT_FALSE(test, pmt_writable((void *)pool));
+	pmt_capture(false);
+}
+
+/*
+ * A write to a sealed pool faults and is reported with the pool's name and
+ * the address; the write does not land. The write is a nofault one, so the
+ * kernel lives on: the report comes before the exception table is tried.
+ */
+static void test_seal_write_reported(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-victim");
+	u8 *p = pmalloc(pool, 64), v = 0x77;
+	char addr[32];
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x11, 64);
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+
+	pmt_capture(true);
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault(p + 5, &v, 1), -EFAULT);
+	pmt_capture(false);
+	KUNIT_EXPECT_EQ(test, p[5], 0x11);
+	KUNIT_EXPECT_TRUE(test,
+			  pmt_console_has("BUG: pmalloc: write to sealed pool pmt-victim in "));
+	snprintf(addr, sizeof(addr), "Write at 0x%px",
+		 (void *)kasan_reset_tag(p + 5));
+	KUNIT_EXPECT_TRUE(test, pmt_console_has(addr));
+	KUNIT_EXPECT_TRUE(test, pmt_console_has("by task "));
+}
+
+/*
+ * Writes to a pool not yet sealed do not fault, and a write that faults on
+ * read-only memory outside every pool is not reported as pmalloc's.
+ */
+static void test_no_report_elsewhere(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-open");
+	u8 *p = pmalloc(pool, 64), *ro = vmalloc(PAGE_SIZE), v = 1;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, ro);
+	KUNIT_ASSERT_EQ(test, set_memory_ro((unsigned long)ro, 1), 0);
+	pmt_capture(true);
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault(p, &v, 1), 0);
+	KUNIT_EXPECT_EQ(test, copy_to_kernel_nofault(ro, &v, 1), -EFAULT);
+	pmt_capture(false);
+	KUNIT_EXPECT_EQ(test, p[0], 1);
+	KUNIT_EXPECT_FALSE(test, pmt_console_has("BUG: pmalloc"));
+	KUNIT_EXPECT_EQ(test, set_memory_rw((unsigned long)ro, 1), 0);
+	vfree(ro);
+}
+
+/* Allocating from a sealed pool fails, once with a warning. */
+static void test_alloc_after_seal(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-late");
+
+	KUNIT_ASSERT_NOT_NULL(test, pmalloc(pool, 8));
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	KUNIT_EXPECT_NULL(test, pmalloc(pool, 8));
+	KUNIT_EXPECT_NULL(test, pmalloc(pool, 8));
+	KUNIT_EXPECT_NULL(test, pstrdup(pool, "late"));
+}
+
+static void test_seal_twice(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-twice");
+
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	KUNIT_EXPECT_EQ(test, pmalloc_seal(pool), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, pmalloc_is_sealed(pool));
+}
+
+/* ---- Write-rare ----------------------------------------------------- */
+
+struct pmt_policy {
+	int level;
+	char label[24];
+};
+
+static void test_write_rare(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-wr");
+	struct pmt_policy *w = pzalloc(pool, sizeof(*w));
+	const struct pmt_policy *pol = w;
+	u8 *span = pmalloc(pool, 2 * PAGE_SIZE);
+	u8 buf[64];
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, span);
+	w->level = 1;
+	strscpy(w->label, "boot", sizeof(w->label));
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_assign(pool, pol->level, 7), 0);
+	KUNIT_EXPECT_EQ(test, pol->level, 7);
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, pol->label, "reloaded", 9), 0);
+	KUNIT_EXPECT_STREQ(test, pol->label, "reloaded");
+	/* The shared mapping is still read-only. */
+	KUNIT_EXPECT_FALSE(test, pmt_writable((void *)pol));
+
+	/* A write that crosses a page boundary lands on both pages. */
+	memset(buf, 0xc3, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, span + PAGE_SIZE - 32, buf,
+						sizeof(buf)), 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(span + PAGE_SIZE - 32, 0xc3, sizeof(buf)));
+	KUNIT_EXPECT_EQ(test, span[PAGE_SIZE - 33], 0);
+	KUNIT_EXPECT_EQ(test, span[PAGE_SIZE + 32], 0);
+}
+
+/* Write-rare refuses what is not inside a sealed allocation of the pool. */
+static void test_write_rare_refused(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-wr-no");
+	struct pmalloc_pool *other = pmt_pool(test, "pmt-wr-other");
+	u8 *p = pmalloc(pool, 64), *q = pmalloc(other, 64);
+	static u8 outside[16];
+	int v = 1;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	/* Not sealed yet: plain writes are the way. */
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, p, &v, sizeof(v)), -EINVAL);
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(other), 0);
+
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, outside, &v, sizeof(v)), -EINVAL);
+	/* Another pool's memory, through this pool's handle. */
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, q, &v, sizeof(v)), -EINVAL);
+	/* The pool's own descriptor, and past what was handed out. */
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, pool, &v, sizeof(v)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, p + 60, &v, 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, p + 64, &v, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(NULL, p, &v, sizeof(v)), -EINVAL);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 64));
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, p + 60, &v, 4), 0);
+}
+
+/* ---- Misuse and destroy --------------------------------------------- */
+
+static void test_misuse(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-misuse");
+
+	KUNIT_EXPECT_NULL(test, pmalloc(NULL, 8));
+	KUNIT_EXPECT_NULL(test, pmalloc(pool, 0));
+	KUNIT_EXPECT_NULL(test, pmalloc(pool, SIZE_MAX));
+	KUNIT_EXPECT_NULL(test, pmalloc(pool, SIZE_MAX - 8));
+	KUNIT_EXPECT_NULL(test, pstrdup(pool, NULL));
+	KUNIT_EXPECT_EQ(test, pmalloc_seal(NULL), -EINVAL);
+	KUNIT_EXPECT_NULL(test, pmalloc_create_pool(NULL));
+	KUNIT_EXPECT_NULL(test, pmalloc_create_pool(""));
+	KUNIT_EXPECT_FALSE(test, pmalloc_is_sealed(NULL));
+	pmalloc_destroy_pool(NULL);
+	/* The pool still works after all that. */
+	KUNIT_EXPECT_NOT_NULL(test, pmalloc(pool, 8));
+}
+
+/* Destroying twice is refused, not a double free. */
+static void test_destroy_twice(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmalloc_create_pool("pmt-destroy");
+	u8 *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	p = pmalloc(pool, 5000);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	pmalloc_destroy_pool(pool);
+	/* The pages are gone: not mapped in vmalloc space any more. */
+	KUNIT_EXPECT_NULL(test, find_vm_area(p));
+	pmalloc_destroy_pool(pool);
+}
+
+/* A long name is cut, not overrun. */
+static void test_long_name(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test,
+		"pmt-a-name-much-longer-than-thirty-one-characters");
+
+	KUNIT_EXPECT_NOT_NULL(test, pmalloc(pool, 8));
+}
+
+/* ---- Many CPUs ------------------------------------------------------ */
+
+struct pmt_worker {
+	struct pmalloc_pool *pool;
+	struct completion done;
+	u8 *p[200];
+	int id;
+	int failed;
+};
+
+static int pmt_alloc_thread(void *arg)
+{
+	struct pmt_worker *w = arg;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(w->p); i++) {
+		w->p[i] = pmalloc(w->pool, 24 + (i % 5) * 8);
+		if (!w->p[i]) {
+			w->failed++;
+			continue;
+		}
+		memset(w->p[i], w->id, 24);
+	}
+	complete(&w->done);
+	return 0;
+}
+
+static void test_concurrent_alloc(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-smp");
+	int nr = max(num_online_cpus(), 2U), i, j;
+	int cpu = cpumask_first(cpu_online_mask);
+	struct pmt_worker *w = kunit_kcalloc(test, nr, sizeof(*w), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	for (i = 0; i < nr; i++) {
+		struct task_struct *t;
+
+		w[i].pool = pool;
+		w[i].id = i + 1;
+		init_completion(&w[i].done);
+		t = kthread_create(pmt_alloc_thread, &w[i], "pmt-alloc/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		kthread_bind(t, cpu);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+		wake_up_process(t);
+	}
+	for (i = 0; i < nr; i++)
+		wait_for_completion(&w[i].done);
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	/* Every allocation kept its writer's bytes: none overlapped. */
+	for (i = 0; i < nr; i++) {
+		KUNIT_EXPECT_EQ(test, w[i].failed, 0);
+		for (j = 0; j < ARRAY_SIZE(w[i].p); j++)
+			if (w[i].p[j])
+				KUNIT_EXPECT_NULL(test, memchr_inv(w[i].p[j], w[i].id, 24));
+	}
+}
+
+/* ---- Suite ---------------------------------------------------------- */
+
+static int pmt_suite_init(struct kunit_suite *suite)
+{
+	return register_trace_console(pmt_probe_console, NULL);
+}
+
+static void pmt_suite_exit(struct kunit_suite *suite)
+{
+	unregister_trace_console(pmt_probe_console, NULL);
+	tracepoint_synchronize_unregister();
+}
+
+static struct kunit_case pmalloc_test_cases[] = {
+	KUNIT_CASE(test_alloc_align),
+	KUNIT_CASE(test_alloc_spans_pages),
+	KUNIT_CASE(test_alloc_large),
+	KUNIT_CASE(test_zalloc_strdup),
+	KUNIT_CASE(test_seal_readonly),
+	KUNIT_CASE(test_seal_write_reported),
+	KUNIT_CASE(test_no_report_elsewhere),
+	KUNIT_CASE(test_alloc_after_seal),
+	KUNIT_CASE(test_seal_twice),
+	KUNIT_CASE(test_write_rare),
+	KUNIT_CASE(test_write_rare_refused),
+	KUNIT_CASE(test_misuse),
+	KUNIT_CASE(test_destroy_twice),
+	KUNIT_CASE(test_long_name),
+	KUNIT_CASE(test_concurrent_alloc),
+	{}
+};
+
+static struct kunit_suite pmalloc_test_suite = {
+	.name = "pmalloc",
+	.suite_init = pmt_suite_init,
+	.suite_exit = pmt_suite_exit,
+	.test_cases = pmalloc_test_cases,
+};
+
+kunit_test_suite(pmalloc_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for pmalloc");
+MODULE_LICENSE("GPL");
