@@ -8,7 +8,7 @@ SHELL := /bin/bash
 export KS_WORK ?= /var/tmp/kmemsafe
 H := tools/testing/kmemsafe
 BENCH_ARCHES ?= arm64 x86_64
-BENCH ?= kfence kasan
+BENCH ?= kfence kasan pmalloc
 
 .PHONY: help tree test selftest titles run bench series checkpatch clean
 
@@ -30,12 +30,13 @@ titles: ## build upstream's KFENCE and KASAN, run their kfence and kasan suites:
 run: ## boot a production-style arm64 kernel, provoke heap bugs, print decoded KFENCE reports
 	@$(H)/bin/run.sh
 
-bench: ## instructions and memory, none vs upstream vs ours, QEMU icount: KFENCE, then KASAN (arm64); BENCH=kfence|kasan for one
+bench: ## instructions and memory, QEMU icount: KFENCE and KASAN (none vs upstream vs ours), pmalloc (vs kmalloc, memcpy); BENCH=kfence|kasan|pmalloc for one
 	@for b in $(BENCH); do \
 		case $$b in \
 		kfence) for a in $(BENCH_ARCHES); do $(H)/bin/bench.sh $$a || exit 1; done ;; \
 		kasan) $(H)/bin/bench-kasan.sh || exit 1 ;; \
-		*) echo "BENCH=$$b: kfence or kasan" >&2; exit 1 ;; \
+		pmalloc) for a in $(BENCH_ARCHES); do $(H)/bin/bench-pmalloc.sh $$a || exit 1; done ;; \
+		*) echo "BENCH=$$b: kfence, kasan or pmalloc" >&2; exit 1 ;; \
 		esac; \
 	done
 

@@ -17,6 +17,7 @@
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/pmalloc.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
@@ -27,6 +28,7 @@
 #include <linux/spinlock.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include <asm/tlbflush.h>
@@ -76,8 +78,17 @@ static DEFINE_MUTEX(pmalloc_pools_lock);
 #define PMALLOC_HDR	ALIGN(sizeof(struct pmalloc_area), PMALLOC_ALIGN)
 #define PMALLOC_FIRST	(PMALLOC_HDR + ALIGN(sizeof(struct pmalloc_pool), PMALLOC_ALIGN))
 
-/* The largest single allocation: whatever a vmalloc area may hold. */
+/* The largest single allocation; far more than data built once needs. */
 #define PMALLOC_MAX_SIZE	(SZ_1G)
+
+/* Where the user's memory starts in @area: after the descriptor in the first. */
+static unsigned long pmalloc_area_start(const struct pmalloc_pool *pool,
+					const struct pmalloc_area *area)
+{
+	bool first = (const void *)pool == (const void *)area + PMALLOC_HDR;
+
+	return (unsigned long)kasan_reset_tag(area) + (first ? PMALLOC_FIRST : PMALLOC_HDR);
+}
 
 static bool pmalloc_pool_ok(const struct pmalloc_pool *pool, const char *op)
 {
@@ -90,19 +101,22 @@ static bool pmalloc_pool_ok(const struct pmalloc_pool *pool, const char *op)
 /* ---- Areas ---------------------------------------------------------- */
 
 /*
- * A new area of at least @bytes, zeroed, header filled in. VM_FLUSH_RESET_
- * PERMS makes vfree() map the direct-map alias back and flush the TLB
- * before the pages are reused, whatever seal did to them.
+ * A new area of at least @bytes, zeroed, header filled in, charged to
+ * @caller in /proc/vmallocinfo. VM_FLUSH_RESET_PERMS makes vfree() map the
+ * direct-map alias back and flush the TLB before the pages are reused,
+ * whatever seal did to them. A large request fails rather than wake the
+ * OOM killer.
  */
-static struct pmalloc_area *pmalloc_new_area(size_t bytes)
+static struct pmalloc_area *pmalloc_new_area(size_t bytes, unsigned long caller)
 {
 	size_t size = PAGE_ALIGN(bytes);
 	struct pmalloc_area *area;
 
 	area = __vmalloc_node_range(size, PAGE_SIZE, VMALLOC_START, VMALLOC_END,
-				    GFP_KERNEL | __GFP_ZERO, PAGE_KERNEL,
+				    GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN |
+				    __GFP_RETRY_MAYFAIL, PAGE_KERNEL,
 				    VM_FLUSH_RESET_PERMS, NUMA_NO_NODE,
-				    __builtin_return_address(0));
+				    (void *)caller);
 	if (!area)
 		return NULL;
 	area->size = size;
@@ -139,7 +153,7 @@ struct pmalloc_pool *pmalloc_create_pool(const char *name)
 	reg = kzalloc(sizeof(*reg), GFP_KERNEL);
 	if (!reg)
 		return NULL;
-	area = pmalloc_new_area(PMALLOC_FIRST);
+	area = pmalloc_new_area(PMALLOC_FIRST, _RET_IP_);
 	if (!area) {
 		kfree(reg);
 		return NULL;
@@ -173,7 +187,8 @@ EXPORT_SYMBOL_GPL(pmalloc_create_pool);
  * changed, so the call WARNs once and fails.
  *
  * Context: process context; may sleep. Safe on many CPUs at once.
- * Return: the memory (zeroed: a new area is), or NULL.
+ * Return: the memory, zeroed (areas are zeroed when made and nothing is
+ * ever freed into them), or NULL.
  */
 void *pmalloc(struct pmalloc_pool *pool, size_t size)
 {
@@ -193,11 +208,22 @@ void *pmalloc(struct pmalloc_pool *pool, size_t size)
 		goto out;
 	area = pool->areas;
 	if (area->size - area->used < size) {
-		area = pmalloc_new_area(PMALLOC_HDR + size);
+		struct pmalloc_area *cur = area;
+
+		area = pmalloc_new_area(PMALLOC_HDR + size, _RET_IP_);
 		if (!area)
 			goto out;
-		area->next = pool->areas;
-		pool->areas = area;
+		/*
+		 * Allocation goes on in whichever area has more room left, so
+		 * a large request does not abandon the current area's tail.
+		 */
+		if (area->size - area->used - size >= cur->size - cur->used) {
+			area->next = cur;
+			pool->areas = area;
+		} else {
+			area->next = cur->next;
+			cur->next = area;
+		}
 	}
 	p = (void *)area + area->used;
 	area->used += size;
@@ -217,12 +243,8 @@ EXPORT_SYMBOL_GPL(pmalloc);
  */
 void *pzalloc(struct pmalloc_pool *pool, size_t size)
 {
-	void *p = pmalloc(pool, size);
-
-	/* Areas start zeroed and nothing is freed, but say it, not assume it. */
-	if (p)
-		memset(p, 0, size);
-	return p;
+	/* Areas are zeroed when made and nothing is ever freed into them. */
+	return pmalloc(pool, size);
 }
 EXPORT_SYMBOL_GPL(pzalloc);
 
@@ -276,12 +298,14 @@ static bool pmalloc_unmap_alias(struct pmalloc_area *area)
 		unsigned long addr = (unsigned long)page_address(page);
 
 		if (set_direct_map_invalid_noflush(page))
-			return false;
+			break;
 		start = min(start, addr);
 		end = max(end, addr + PAGE_SIZE);
 	}
-	flush_tlb_kernel_range(start, end);
-	return true;
+	/* Flush what was unmapped, also on failure; vfree() maps it back. */
+	if (end)
+		flush_tlb_kernel_range(start, end);
+	return off == area->size;
 }
 
 static int pmalloc_poke(void *dst, const void *src, size_t size);
@@ -297,7 +321,8 @@ static int pmalloc_poke(void *dst, const void *src, size_t size);
  *
  * Context: process context; may sleep.
  * Return: 0, -EINVAL for a pool that is not one or is sealed already, or
- * the error of set_memory_ro() (the pool is then left as it was).
+ * the error of set_memory_ro(): the pool is then open again, or, if even
+ * undoing failed, left sealed (it can still be destroyed).
  */
 int pmalloc_seal(struct pmalloc_pool *pool)
 {
@@ -321,7 +346,7 @@ int pmalloc_seal(struct pmalloc_pool *pool)
 	 * Written while the pages can still be written. The fault report
 	 * trusts a pool once it reads sealed, and by then nothing changes.
 	 */
-	pool->sealed = true;
+	WRITE_ONCE(pool->sealed, true);
 	pool->alias_unmapped = alias;
 	for (area = pool->areas; area; area = area->next) {
 		ret = set_memory_ro((unsigned long)area, area->size >> PAGE_SHIFT);
@@ -329,10 +354,17 @@ int pmalloc_seal(struct pmalloc_pool *pool)
 			break;
 	}
 	if (ret) {
-		for (done = pool->areas; done != area; done = done->next)
-			WARN_ON(set_memory_rw((unsigned long)done,
-					      done->size >> PAGE_SHIFT));
-		pool->sealed = false;
+		bool undone = true;
+
+		/* The failed area too: x86 may have changed part of it. */
+		for (done = pool->areas; done != area->next; done = done->next)
+			undone &= !set_memory_rw((unsigned long)done,
+						 done->size >> PAGE_SHIFT);
+		/* The descriptor may still be read-only: then stay sealed. */
+		if (WARN_ONCE(!undone, "%s: pool %s left sealed after error %d\n",
+			      __func__, pool->name, ret))
+			goto out;
+		WRITE_ONCE(pool->sealed, false);
 		pool->alias_unmapped = false;
 		for (area = pool->areas; area; area = area->next)
 			kasan_unpoison_range((void *)area + area->used,
@@ -340,8 +372,8 @@ int pmalloc_seal(struct pmalloc_pool *pool)
 		goto out;
 	}
 	/* The alias goes once the pages are sealed: no window between. */
-	for (area = pool->areas; alias && area; area = area->next)
-		alias = pmalloc_unmap_alias(area);
+	for (area = pool->areas; pool->alias_unmapped && area; area = area->next)
+		alias &= pmalloc_unmap_alias(area);
 	if (!alias && pool->alias_unmapped)
 		WARN_ON(pmalloc_poke(&pool->alias_unmapped, &alias, sizeof(alias)));
 out:
@@ -354,6 +386,7 @@ EXPORT_SYMBOL_GPL(pmalloc_seal);
  * pmalloc_is_sealed() - whether a pool is sealed
  * @pool: the pool
  *
+ * Context: any. While a seal runs the answer may already be true.
  * Return: true once pmalloc_seal() has succeeded on @pool.
  */
 bool pmalloc_is_sealed(const struct pmalloc_pool *pool)
@@ -362,13 +395,39 @@ bool pmalloc_is_sealed(const struct pmalloc_pool *pool)
 }
 EXPORT_SYMBOL_GPL(pmalloc_is_sealed);
 
+/**
+ * pmalloc_pool_pages() - how many pages a pool holds
+ * @pool: the pool
+ *
+ * Its bookkeeping's included: what the pool costs in memory.
+ *
+ * Context: process context; may sleep.
+ * Return: the number of pages, or 0 for a NULL pool.
+ */
+unsigned long pmalloc_pool_pages(struct pmalloc_pool *pool)
+{
+	struct pmalloc_area *area;
+	unsigned long pages = 0;
+
+	if (!pool)
+		return 0;
+	mutex_lock(&pool->reg->lock);
+	for (area = pool->areas; area; area = area->next)
+		pages += area->size >> PAGE_SHIFT;
+	mutex_unlock(&pool->reg->lock);
+	return pages;
+}
+EXPORT_SYMBOL_GPL(pmalloc_pool_pages);
+
 /* ---- Destroy -------------------------------------------------------- */
 
 /**
  * pmalloc_destroy_pool() - free a pool and all its memory
  * @pool: the pool; NULL is ignored
  *
- * Every pointer into the pool dangles afterwards. A pool that is not
+ * Every pointer into the pool dangles afterwards, and the caller must make
+ * sure nobody allocates from, seals or writes to the pool while it goes,
+ * as for kfree(). A pool that is not
  * registered (destroyed already, or never a pool) WARNs once and is left
  * alone: it is looked up by address, never read.
  *
@@ -398,6 +457,7 @@ void pmalloc_destroy_pool(struct pmalloc_pool *pool)
 	/* The fault report walks the pool's areas under RCU. */
 	synchronize_rcu();
 	pmalloc_free_areas(pool->areas);
+	mutex_destroy(&found->lock);
 	kfree(found);
 }
 EXPORT_SYMBOL_GPL(pmalloc_destroy_pool);
@@ -411,10 +471,9 @@ static struct pmalloc_area *pmalloc_find_area(struct pmalloc_pool *pool,
 	struct pmalloc_area *area;
 
 	for (area = pool->areas; area; area = area->next) {
-		unsigned long start = (unsigned long)kasan_reset_tag(area);
-		/* The oldest area holds the descriptor: not the user's to write. */
-		unsigned long first = start + (area->next ? PMALLOC_HDR : PMALLOC_FIRST);
-		unsigned long end = start + area->used;
+		/* Headers and the descriptor are not the user's to write. */
+		unsigned long first = pmalloc_area_start(pool, area);
+		unsigned long end = (unsigned long)kasan_reset_tag(area) + area->used;
 
 		if (p >= first && p < end && size <= end - p)
 			return area;
@@ -424,32 +483,68 @@ static struct pmalloc_area *pmalloc_find_area(struct pmalloc_pool *pool,
 
 /*
  * Copy into sealed memory. x86 has text_poke_copy(): a private mm, live on
- * this CPU only while the copy runs, the way the kernel patches its text.
- * Elsewhere a temporary vmap() of the one page: a mapping no other code
- * knows the address of, gone (and flushed) before this returns.
+ * this CPU only while the copy runs, the way the kernel patches its text;
+ * it BUG()s if the bytes read back differ, so it copies from a private
+ * bounce buffer that nothing else can change. Elsewhere every page of the
+ * destination is mapped at once with vmap(), at an address no other code
+ * knows, written, unmapped, and the TLB flushed at once (vunmap() alone
+ * would leave that to the lazy purge).
  */
 static int pmalloc_poke(void *dst, const void *src, size_t size)
 {
 #ifdef CONFIG_X86
-	return text_poke_copy(dst, src, size) ? 0 : -EFAULT;
-#else
-	while (size) {
-		size_t off = offset_in_page(dst);
-		size_t chunk = min_t(size_t, size, PAGE_SIZE - off);
-		struct page *page = vmalloc_to_page(dst);
-		void *map;
+	void *bounce = kmemdup(src, size, GFP_KERNEL);
+	void *ret;
 
-		map = vmap(&page, 1, VM_MAP, PAGE_KERNEL);
-		if (!map)
+	if (!bounce)
+		return -ENOMEM;
+	ret = text_poke_copy(dst, bounce, size);
+	kfree(bounce);
+	return ret ? 0 : -EFAULT;
+#else
+	unsigned long first = (unsigned long)dst & PAGE_MASK;
+	unsigned int i, nr = (offset_in_page(dst) + size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	struct page *stack[2], **pages = stack;
+	void *map;
+	int ret = 0;
+
+	if (nr > ARRAY_SIZE(stack)) {
+		pages = kmalloc_array(nr, sizeof(*pages), GFP_KERNEL);
+		if (!pages)
 			return -ENOMEM;
-		memcpy(map + off, src, chunk);
-		vunmap(map);
-		dst += chunk;
-		src += chunk;
-		size -= chunk;
 	}
-	return 0;
+	for (i = 0; i < nr; i++)
+		pages[i] = vmalloc_to_page((void *)first + i * PAGE_SIZE);
+	map = vmap(pages, nr, VM_MAP, PAGE_KERNEL);
+	if (map) {
+		memcpy(map + offset_in_page(dst), src, size);
+		vunmap(map);
+		flush_tlb_kernel_range((unsigned long)map,
+				       (unsigned long)map + nr * PAGE_SIZE);
+	} else {
+		ret = -ENOMEM;
+	}
+	if (pages != stack)
+		kfree(pages);
+	return ret;
 #endif
+}
+
+/* Whether @pool is a registered pool's descriptor, where one must sit. */
+static bool pmalloc_registered(struct pmalloc_pool *pool)
+{
+	struct pmalloc_reg *reg;
+	bool found = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(reg, &pmalloc_pools, node) {
+		if (reg->pool == pool) {
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
 }
 
 /**
@@ -478,6 +573,10 @@ int pmalloc_wr_memcpy(struct pmalloc_pool *pool, const void *dst,
 		return -EINVAL;
 	if (!size)
 		return 0;
+	/* A forged descriptor elsewhere must not steer the write. */
+	if (WARN_ONCE(!pmalloc_registered(pool), "%s: %p is not a live pool\n",
+		      __func__, pool))
+		return -EINVAL;
 
 	mutex_lock(&pool->reg->lock);
 	if (WARN_ONCE(!pool->sealed, "%s: pool %s is not sealed\n", __func__,
@@ -497,6 +596,7 @@ EXPORT_SYMBOL_GPL(pmalloc_wr_memcpy);
 /* ---- Fault report --------------------------------------------------- */
 
 static DEFINE_RAW_SPINLOCK(pmalloc_report_lock);
+static DEFINE_PER_CPU(bool, pmalloc_reporting);
 
 /**
  * pmalloc_report_fault() - report a write that faulted on a sealed pool
@@ -517,14 +617,19 @@ bool pmalloc_report_fault(unsigned long addr, struct pt_regs *regs)
 	struct pmalloc_area *area;
 	struct pmalloc_reg *reg;
 	unsigned int nr;
-	bool found = false;
+	bool found = false, locked;
 	unsigned long flags;
 
 	addr = (unsigned long)kasan_reset_tag((void *)addr);
 	rcu_read_lock();
 	list_for_each_entry_rcu(reg, &pmalloc_pools, node) {
 		struct pmalloc_pool *pool = READ_ONCE(reg->pool);
+		unsigned long magic;
 
+		/* The record is writable memory: do not fault on what it says. */
+		if (copy_from_kernel_nofault(&magic, &pool->magic, sizeof(magic)) ||
+		    magic != PMALLOC_MAGIC)
+			continue;
 		/* A sealed pool's areas no longer change. */
 		if (!READ_ONCE(pool->sealed))
 			continue;
@@ -540,7 +645,17 @@ bool pmalloc_report_fault(unsigned long addr, struct pt_regs *regs)
 			continue;
 
 		nr = stack_trace_save_regs(regs, entries, ARRAY_SIZE(entries), 0);
-		raw_spin_lock_irqsave(&pmalloc_report_lock, flags);
+		/*
+		 * The lock keeps two CPUs' reports from interleaving; a fault
+		 * taken while this CPU prints one (in an NMI, say) prints
+		 * without it rather than spin on itself.
+		 */
+		local_irq_save(flags);
+		locked = !this_cpu_read(pmalloc_reporting);
+		if (locked) {
+			this_cpu_write(pmalloc_reporting, true);
+			raw_spin_lock(&pmalloc_report_lock);
+		}
 		pr_err("==================================================================\n");
 		pr_err("BUG: pmalloc: write to sealed pool %s in %pS\n\n",
 		       pool->name, (void *)instruction_pointer(regs));
@@ -551,7 +666,11 @@ bool pmalloc_report_fault(unsigned long addr, struct pt_regs *regs)
 		pr_err("\n");
 		dump_stack_print_info(KERN_ERR);
 		pr_err("==================================================================\n");
-		raw_spin_unlock_irqrestore(&pmalloc_report_lock, flags);
+		if (locked) {
+			raw_spin_unlock(&pmalloc_report_lock);
+			this_cpu_write(pmalloc_reporting, false);
+		}
+		local_irq_restore(flags);
 		break;
 	}
 	rcu_read_unlock();
@@ -576,7 +695,8 @@ static int pmalloc_pools_show(struct seq_file *m, void *v)
 		for (area = pool->areas; area; area = area->next) {
 			pages += area->size >> PAGE_SHIFT;
 			size += area->size;
-			used += area->used - (area->next ? PMALLOC_HDR : PMALLOC_FIRST);
+			used += (unsigned long)kasan_reset_tag(area) + area->used -
+				pmalloc_area_start(pool, area);
 		}
 		seq_printf(m, "%s %zu %zu %zu %s %s\n", pool->name, pages, used,
 			   size - used, pool->sealed ? "sealed" : "open",

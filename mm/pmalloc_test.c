@@ -8,7 +8,6 @@
 
 #include <kunit/test.h>
 #include <linux/cpumask.h>
-#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/pmalloc.h>
@@ -22,19 +21,20 @@
 /* ---- Console capture ------------------------------------------------ */
 
 static struct {
-	spinlock_t lock;	/* serialises the probe and the tests */
+	/* Serialises the probe and the tests; nests in the report's raw lock. */
+	raw_spinlock_t lock;
 	bool on;
 	char buf[2048];
 	size_t len;
 } pmt_console = {
-	.lock = __SPIN_LOCK_UNLOCKED(pmt_console.lock),
+	.lock = __RAW_SPIN_LOCK_UNLOCKED(pmt_console.lock),
 };
 
 static void pmt_probe_console(void *ignore, const char *buf, size_t len)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&pmt_console.lock, flags);
+	raw_spin_lock_irqsave(&pmt_console.lock, flags);
 	if (pmt_console.on) {
 		size_t n = min(len, sizeof(pmt_console.buf) - 1 - pmt_console.len);
 
@@ -45,20 +45,20 @@ static void pmt_probe_console(void *ignore, const char *buf, size_t len)
 			pmt_console.buf[pmt_console.len++] = '\n';
 		pmt_console.buf[pmt_console.len] = '\0';
 	}
-	spin_unlock_irqrestore(&pmt_console.lock, flags);
+	raw_spin_unlock_irqrestore(&pmt_console.lock, flags);
 }
 
 static void pmt_capture(bool on)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&pmt_console.lock, flags);
+	raw_spin_lock_irqsave(&pmt_console.lock, flags);
 	pmt_console.on = on;
 	if (on) {
 		pmt_console.len = 0;
 		pmt_console.buf[0] = '\0';
 	}
-	spin_unlock_irqrestore(&pmt_console.lock, flags);
+	raw_spin_unlock_irqrestore(&pmt_console.lock, flags);
 }
 
 static bool pmt_console_has(const char *s)
@@ -66,9 +66,9 @@ static bool pmt_console_has(const char *s)
 	unsigned long flags;
 	bool ret;
 
-	spin_lock_irqsave(&pmt_console.lock, flags);
+	raw_spin_lock_irqsave(&pmt_console.lock, flags);
 	ret = strstr(pmt_console.buf, s);
-	spin_unlock_irqrestore(&pmt_console.lock, flags);
+	raw_spin_unlock_irqrestore(&pmt_console.lock, flags);
 	return ret;
 }
 
@@ -152,12 +152,17 @@ static void test_alloc_large(struct kunit *test)
 {
 	struct pmalloc_pool *pool = pmt_pool(test, "pmt-large");
 	u8 *small = pmalloc(pool, 64);
-	u8 *big = pzalloc(pool, 3 * PAGE_SIZE + 5);
+	u8 *big = pzalloc(pool, 3 * PAGE_SIZE + 1000);
 
 	KUNIT_ASSERT_NOT_NULL(test, small);
 	KUNIT_ASSERT_NOT_NULL(test, big);
-	KUNIT_EXPECT_NULL(test, memchr_inv(big, 0, 3 * PAGE_SIZE + 5));
-	memset(big, 1, 3 * PAGE_SIZE + 5);
+	KUNIT_EXPECT_NULL(test, memchr_inv(big, 0, 3 * PAGE_SIZE + 1000));
+	/* The first page, and four for the large request with its header. */
+	KUNIT_EXPECT_EQ(test, pmalloc_pool_pages(pool), 5);
+	/* The first area, with room left, still serves small requests. */
+	KUNIT_EXPECT_EQ(test, PFN_DOWN((unsigned long)pmalloc(pool, 64)),
+			PFN_DOWN((unsigned long)small));
+	memset(big, 1, 3 * PAGE_SIZE + 1000);
 	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
 	KUNIT_EXPECT_FALSE(test, pmt_writable(big + 3 * PAGE_SIZE));
 }
@@ -196,7 +201,10 @@ static void test_seal_readonly(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, pmt_writable(b + PAGE_SIZE));
 	/* The descriptor sits on a's page, so the pool itself is sealed. */
 	KUNIT_EXPECT_FALSE(test, pmt_writable((void *)pool));
+	/* No way around it through the direct map either. */
+	KUNIT_EXPECT_FALSE(test, pmt_writable(page_address(vmalloc_to_page(b))));
 	pmt_capture(false);
+	KUNIT_EXPECT_TRUE(test, pmt_console_has("BUG: pmalloc: write to sealed pool pmt-seal in "));
 }
 
 /*
@@ -255,7 +263,10 @@ static void test_alloc_after_seal(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, pmalloc(pool, 8));
 	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	pmt_capture(true);
 	KUNIT_EXPECT_NULL(test, pmalloc(pool, 8));
+	pmt_capture(false);
+	KUNIT_EXPECT_TRUE(test, pmt_console_has("pmalloc: allocation from sealed pool pmt-late"));
 	KUNIT_EXPECT_NULL(test, pmalloc(pool, 8));
 	KUNIT_EXPECT_NULL(test, pstrdup(pool, "late"));
 }
@@ -265,7 +276,10 @@ static void test_seal_twice(struct kunit *test)
 	struct pmalloc_pool *pool = pmt_pool(test, "pmt-twice");
 
 	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	pmt_capture(true);
 	KUNIT_EXPECT_EQ(test, pmalloc_seal(pool), -EINVAL);
+	pmt_capture(false);
+	KUNIT_EXPECT_TRUE(test, pmt_console_has("pmalloc_seal: pool pmt-twice sealed twice"));
 	KUNIT_EXPECT_TRUE(test, pmalloc_is_sealed(pool));
 }
 
@@ -383,24 +397,29 @@ static void test_long_name(struct kunit *test)
 
 struct pmt_worker {
 	struct pmalloc_pool *pool;
+	struct completion *go;
 	struct completion done;
 	u8 *p[200];
 	int id;
 	int failed;
 };
 
+#define PMT_SIZE(i)	(24 + ((i) % 5) * 8)
+
 static int pmt_alloc_thread(void *arg)
 {
 	struct pmt_worker *w = arg;
 	int i;
 
+	/* All at once, so that allocations really race. */
+	wait_for_completion(w->go);
 	for (i = 0; i < ARRAY_SIZE(w->p); i++) {
-		w->p[i] = pmalloc(w->pool, 24 + (i % 5) * 8);
+		w->p[i] = pmalloc(w->pool, PMT_SIZE(i));
 		if (!w->p[i]) {
 			w->failed++;
 			continue;
 		}
-		memset(w->p[i], w->id, 24);
+		memset(w->p[i], w->id, PMT_SIZE(i));
 	}
 	complete(&w->done);
 	return 0;
@@ -412,31 +431,40 @@ static void test_concurrent_alloc(struct kunit *test)
 	int nr = max(num_online_cpus(), 2U), i, j;
 	int cpu = cpumask_first(cpu_online_mask);
 	struct pmt_worker *w = kunit_kcalloc(test, nr, sizeof(*w), GFP_KERNEL);
+	struct task_struct **t = kunit_kcalloc(test, nr, sizeof(*t), GFP_KERNEL);
+	DECLARE_COMPLETION_ONSTACK(go);
+	int started = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, t);
 	for (i = 0; i < nr; i++) {
-		struct task_struct *t;
-
 		w[i].pool = pool;
 		w[i].id = i + 1;
+		w[i].go = &go;
 		init_completion(&w[i].done);
-		t = kthread_create(pmt_alloc_thread, &w[i], "pmt-alloc/%d", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-		kthread_bind(t, cpu);
+		t[i] = kthread_create(pmt_alloc_thread, &w[i], "pmt-alloc/%d", i);
+		if (IS_ERR(t[i]))
+			break;
+		kthread_bind(t[i], cpu);
 		cpu = cpumask_next(cpu, cpu_online_mask);
 		if (cpu >= nr_cpu_ids)
 			cpu = cpumask_first(cpu_online_mask);
-		wake_up_process(t);
+		wake_up_process(t[i]);
+		started++;
 	}
-	for (i = 0; i < nr; i++)
+	complete_all(&go);
+	/* Every started thread finishes before w can go. */
+	for (i = 0; i < started; i++)
 		wait_for_completion(&w[i].done);
+	KUNIT_ASSERT_EQ(test, started, nr);
 	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
 	/* Every allocation kept its writer's bytes: none overlapped. */
 	for (i = 0; i < nr; i++) {
 		KUNIT_EXPECT_EQ(test, w[i].failed, 0);
 		for (j = 0; j < ARRAY_SIZE(w[i].p); j++)
 			if (w[i].p[j])
-				KUNIT_EXPECT_NULL(test, memchr_inv(w[i].p[j], w[i].id, 24));
+				KUNIT_EXPECT_NULL(test, memchr_inv(w[i].p[j], w[i].id,
+								   PMT_SIZE(j)));
 	}
 }
 

@@ -33,6 +33,7 @@ void *pzalloc(struct pmalloc_pool *pool, size_t size);
 char *pstrdup(struct pmalloc_pool *pool, const char *s);
 int pmalloc_seal(struct pmalloc_pool *pool);
 bool pmalloc_is_sealed(const struct pmalloc_pool *pool);
+unsigned long pmalloc_pool_pages(struct pmalloc_pool *pool);
 void pmalloc_destroy_pool(struct pmalloc_pool *pool);
 int pmalloc_wr_memcpy(struct pmalloc_pool *pool, const void *dst,
 		      const void *src, size_t size);
@@ -68,6 +69,11 @@ static inline int pmalloc_seal(struct pmalloc_pool *pool)
 static inline bool pmalloc_is_sealed(const struct pmalloc_pool *pool)
 {
 	return false;
+}
+
+static inline unsigned long pmalloc_pool_pages(struct pmalloc_pool *pool)
+{
+	return 0;
 }
 
 static inline void pmalloc_destroy_pool(struct pmalloc_pool *pool) { }
