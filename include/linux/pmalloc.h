@@ -99,6 +99,7 @@ static inline bool pmalloc_report_fault(unsigned long addr,
  * @var: the variable, an lvalue in the pool (may be const-qualified)
  * @val: its new value
  *
+ * Context: process context; may sleep, as pmalloc_wr_memcpy().
  * Return: 0, or what pmalloc_wr_memcpy() returned.
  */
 #define pmalloc_wr_assign(pool, var, val)				\
