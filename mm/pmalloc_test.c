@@ -327,6 +327,7 @@ static void test_write_rare_refused(struct kunit *test)
 	struct pmalloc_pool *other = pmt_pool(test, "pmt-wr-other");
 	u8 *p = pmalloc(pool, 64), *q = pmalloc(other, 64);
 	static u8 outside[16];
+	void *fake;
 	int v = 1;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -344,6 +345,14 @@ static void test_write_rare_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, p + 60, &v, 8), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, p + 64, &v, 1), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(NULL, p, &v, sizeof(v)), -EINVAL);
+	/*
+	 * A forged descriptor in writable memory, a copy of the real one's
+	 * first bytes (magic, areas, record, sealed), steers nothing.
+	 */
+	fake = kunit_kzalloc(test, 128, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fake);
+	memcpy(fake, pool, 32);
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(fake, p, &v, sizeof(v)), -EINVAL);
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 64));
 	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, p + 60, &v, 4), 0);
 }
