@@ -6,70 +6,27 @@
  * through its tracepoint, the way the KFENCE suites read theirs.
  */
 
+#include <kunit/console.h>
 #include <kunit/test.h>
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/pmalloc.h>
 #include <linux/set_memory.h>
-#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
-#include <trace/events/printk.h>
 
-/* ---- Console capture ------------------------------------------------ */
-
-static struct {
-	/* Serialises the probe and the tests; nests in the report's raw lock. */
-	raw_spinlock_t lock;
-	bool on;
-	char buf[2048];
-	size_t len;
-} pmt_console = {
-	.lock = __RAW_SPIN_LOCK_UNLOCKED(pmt_console.lock),
-};
-
-static void pmt_probe_console(void *ignore, const char *buf, size_t len)
-{
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&pmt_console.lock, flags);
-	if (pmt_console.on) {
-		size_t n = min(len, sizeof(pmt_console.buf) - 1 - pmt_console.len);
-
-		memcpy(pmt_console.buf + pmt_console.len, buf, n);
-		pmt_console.len += n;
-		/* Records arrive without their newline: keep lines apart. */
-		if (pmt_console.len < sizeof(pmt_console.buf) - 1)
-			pmt_console.buf[pmt_console.len++] = '\n';
-		pmt_console.buf[pmt_console.len] = '\0';
-	}
-	raw_spin_unlock_irqrestore(&pmt_console.lock, flags);
-}
+static struct kunit_console pmt_console = KUNIT_CONSOLE_INIT(pmt_console);
 
 static void pmt_capture(bool on)
 {
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&pmt_console.lock, flags);
-	pmt_console.on = on;
-	if (on) {
-		pmt_console.len = 0;
-		pmt_console.buf[0] = '\0';
-	}
-	raw_spin_unlock_irqrestore(&pmt_console.lock, flags);
+	kunit_console_capture(&pmt_console, on);
 }
 
 static bool pmt_console_has(const char *s)
 {
-	unsigned long flags;
-	bool ret;
-
-	raw_spin_lock_irqsave(&pmt_console.lock, flags);
-	ret = strstr(pmt_console.buf, s);
-	raw_spin_unlock_irqrestore(&pmt_console.lock, flags);
-	return ret;
+	return kunit_console_has(&pmt_console, s);
 }
 
 /* ---- Helpers -------------------------------------------------------- */
@@ -481,12 +438,12 @@ static void test_concurrent_alloc(struct kunit *test)
 
 static int pmt_suite_init(struct kunit_suite *suite)
 {
-	return register_trace_console(pmt_probe_console, NULL);
+	return register_trace_console(kunit_console_probe, &pmt_console);
 }
 
 static void pmt_suite_exit(struct kunit_suite *suite)
 {
-	unregister_trace_console(pmt_probe_console, NULL);
+	unregister_trace_console(kunit_console_probe, &pmt_console);
 	tracepoint_synchronize_unregister();
 }
 
