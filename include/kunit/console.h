@@ -21,6 +21,7 @@
 #define _KUNIT_CONSOLE_H
 
 #include <linux/minmax.h>
+#include <linux/preempt.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <trace/events/printk.h>
@@ -33,7 +34,7 @@ struct kunit_console {
 	 * interrupts off, and the probe runs inside those prints.
 	 */
 	raw_spinlock_t lock;
-	bool on;
+	bool on;			/* read locklessly by the probe */
 	size_t len;
 	char buf[KUNIT_CONSOLE_BUF];	/* one record a line, NUL-terminated */
 };
@@ -46,6 +47,12 @@ static inline void kunit_console_probe(void *data, const char *buf, size_t len)
 	struct kunit_console *con = data;
 	unsigned long flags;
 
+	/*
+	 * An NMI may interrupt this CPU's holder of the lock; its records
+	 * are dropped rather than spin on it. The cases do not print in NMIs.
+	 */
+	if (in_nmi() || !READ_ONCE(con->on))
+		return;
 	raw_spin_lock_irqsave(&con->lock, flags);
 	if (con->on) {
 		size_t n = min(len, sizeof(con->buf) - 1 - con->len);
@@ -66,7 +73,7 @@ static inline void kunit_console_capture(struct kunit_console *con, bool on)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&con->lock, flags);
-	con->on = on;
+	WRITE_ONCE(con->on, on);
 	if (on) {
 		con->len = 0;
 		con->buf[0] = '\0';
@@ -81,7 +88,7 @@ static inline bool kunit_console_has(struct kunit_console *con, const char *s)
 	bool ret;
 
 	raw_spin_lock_irqsave(&con->lock, flags);
-	ret = strstr(con->buf, s);
+	ret = !!strstr(con->buf, s);
 	raw_spin_unlock_irqrestore(&con->lock, flags);
 	return ret;
 }
