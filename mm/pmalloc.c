@@ -5,6 +5,10 @@
  * updates through a private mapping and a report for a write that faults on
  * a sealed pool.
  *
+ * On x86 the pages come from a reserve of PMD-sized blocks whose direct-map
+ * alias is unmapped whole, so that sealing splits no large page (unless no
+ * block can be had and an area is vmalloc()ed instead).
+ *
  * Each area starts with a header, and the first area holds the pool's
  * descriptor after it, so the bookkeeping that says where the data is (and
  * what write-rare may change) is sealed with the data. Only a small
@@ -14,6 +18,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/kasan.h>
+#include <linux/kmemleak.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -28,6 +33,7 @@
 #include <linux/spinlock.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
+#include <linux/suspend.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
@@ -43,6 +49,7 @@ struct pmalloc_area {
 	struct pmalloc_area *next;	/* the area allocated before this one */
 	size_t size;			/* bytes mapped, a multiple of PAGE_SIZE */
 	size_t used;			/* bytes handed out, this header included */
+	bool reserved;			/* pages from the x86 reserve, vmap()ed */
 };
 
 /*
@@ -78,6 +85,11 @@ static DEFINE_MUTEX(pmalloc_pools_lock);
 #define PMALLOC_HDR	ALIGN(sizeof(struct pmalloc_area), PMALLOC_ALIGN)
 #define PMALLOC_FIRST	(PMALLOC_HDR + ALIGN(sizeof(struct pmalloc_pool), PMALLOC_ALIGN))
 
+#if defined(CONFIG_KASAN_GENERIC) || defined(CONFIG_KASAN_SW_TAGS)
+/* No two allocations share a KASAN granule, so each can have its own tag. */
+static_assert(PMALLOC_ALIGN % (1UL << KASAN_SHADOW_SCALE_SHIFT) == 0);
+#endif
+
 /* The largest single allocation; far more than data built once needs. */
 #define PMALLOC_MAX_SIZE	(SZ_1G)
 
@@ -98,29 +110,380 @@ static bool pmalloc_pool_ok(const struct pmalloc_pool *pool, const char *op)
 			  "pmalloc: %s() on %p, not a pool\n", op, pool);
 }
 
+/* ---- The x86 page reserve ------------------------------------------ */
+
+#ifdef CONFIG_X86_64
+/*
+ * x86 maps the direct map with 2 MiB and 1 GiB pages, and a protection
+ * change of one 4 KiB page in it splits the large page around it for good.
+ * So on x86 pool pages come from blocks of PMD size, each a naturally
+ * aligned buddy allocation whose direct-map alias is made not-present whole
+ * when the block is taken: one 2 MiB entry changes and nothing splits (a
+ * 1 GiB page around the block splits once, into 2 MiB pages). Areas map
+ * block pages with vmap(), and the seal write-protects only those vmalloc
+ * PTEs, so no page attribute change ever names one page of the alias. A
+ * block goes back to the page allocator, mapped again, when its last page
+ * is returned: the reserve holds at most the blocks its pools use.
+ *
+ * The list and the bitmaps stay writable, as struct page does for pages
+ * from the page allocator: whoever can write them can write the buddy
+ * allocator's free lists too.
+ */
+#define PMALLOC_BLOCK_ORDER	PMD_ORDER
+#define PMALLOC_BLOCK_PAGES	(PMD_SIZE >> PAGE_SHIFT)
+
+struct pmalloc_block {
+	struct list_head node;		/* on pmalloc_blocks */
+	struct page *page;		/* the first of PMALLOC_BLOCK_PAGES */
+	unsigned int nr_free;
+	bool global;			/* the direct map had _PAGE_GLOBAL */
+	DECLARE_BITMAP(used, PMALLOC_BLOCK_PAGES);
+};
+
+static LIST_HEAD(pmalloc_blocks);
+/* Nests inside a pool's lock; the page attribute code nests inside it. */
+static DEFINE_MUTEX(pmalloc_blocks_lock);
+static unsigned int pmalloc_nr_blocks;
+/* Hibernating: the blocks are mapped read-only, and no new one is taken. */
+static bool pmalloc_blocks_mapped;
+static atomic_long_t pmalloc_nr_fallback;	/* areas vmalloc()ed instead */
+
+static unsigned long pmalloc_block_addr(const struct pmalloc_block *block)
+{
+	return (unsigned long)page_address(block->page);
+}
+
+/*
+ * Map the direct map of @block back and free its pages, or leak them if it
+ * cannot be mapped: the page allocator's users need it. Unmapping dropped
+ * _PAGE_GLOBAL, and mapping does not restore it.
+ */
+static void pmalloc_block_release(struct pmalloc_block *block)
+{
+	unsigned long addr = pmalloc_block_addr(block);
+	unsigned int i;
+
+	if (WARN_ONCE(set_memory_rw(addr, PMALLOC_BLOCK_PAGES) ||
+		      set_memory_p(addr, PMALLOC_BLOCK_PAGES),
+		      "pmalloc: cannot map a block back, leaking 2 MiB\n"))
+		return;
+	if (block->global)
+		set_memory_global(addr, PMALLOC_BLOCK_PAGES);
+	for (i = 0; i < PMALLOC_BLOCK_PAGES; i++)
+		__free_page(block->page + i);
+}
+
+static struct pmalloc_block *pmalloc_block_new(void)
+{
+	struct pmalloc_block *block;
+	unsigned int level;
+	pte_t *pte;
+
+	lockdep_assert_held(&pmalloc_blocks_lock);
+	if (pmalloc_blocks_mapped)
+		return NULL;
+	block = kzalloc(sizeof(*block), GFP_KERNEL | __GFP_RETRY_MAYFAIL);
+	if (!block)
+		return NULL;
+	/* Compaction is tried once; then the area falls back to vmalloc(). */
+	block->page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY,
+				  PMALLOC_BLOCK_ORDER);
+	if (!block->page)
+		goto fail;
+	/* Pages of their own, as vmalloc()'s are, each with a reference. */
+	split_page(block->page, PMALLOC_BLOCK_ORDER);
+	pte = lookup_address(pmalloc_block_addr(block), &level);
+	block->global = pte && (pte_flags(*pte) & _PAGE_GLOBAL);
+	if (set_memory_np(pmalloc_block_addr(block), PMALLOC_BLOCK_PAGES)) {
+		/* Part of it may be unmapped already. */
+		pmalloc_block_release(block);
+		goto fail;
+	}
+	block->nr_free = PMALLOC_BLOCK_PAGES;
+	list_add_tail(&block->node, &pmalloc_blocks);
+	pmalloc_nr_blocks++;
+	return block;
+fail:
+	kfree(block);
+	return NULL;
+}
+
+static void pmalloc_block_free(struct pmalloc_block *block)
+{
+	list_del(&block->node);
+	pmalloc_nr_blocks--;
+	pmalloc_block_release(block);
+	kfree(block);
+}
+
+static unsigned int pmalloc_block_take(struct pmalloc_block *block,
+				       struct page **pages, unsigned int nr)
+{
+	unsigned int got = 0, bit = 0;
+
+	while (got < nr && block->nr_free) {
+		bit = find_next_zero_bit(block->used, PMALLOC_BLOCK_PAGES, bit);
+		__set_bit(bit, block->used);
+		block->nr_free--;
+		pages[got++] = block->page + bit;
+	}
+	return got;
+}
+
+static struct pmalloc_block *pmalloc_block_of(unsigned long pfn,
+					      struct pmalloc_block *hint)
+{
+	struct pmalloc_block *block;
+
+	/* An area's pages mostly share a block: try the last one first. */
+	if (hint && pfn - page_to_pfn(hint->page) < PMALLOC_BLOCK_PAGES)
+		return hint;
+	list_for_each_entry(block, &pmalloc_blocks, node)
+		if (pfn - page_to_pfn(block->page) < PMALLOC_BLOCK_PAGES)
+			return block;
+	return NULL;
+}
+
+/* Give back @page; empty blocks stay listed until pmalloc_reserve_trim(). */
+static void pmalloc_block_put(struct page *page, struct pmalloc_block **hint)
+{
+	unsigned long pfn = page_to_pfn(page);
+	struct pmalloc_block *block;
+	bool taken;
+
+	lockdep_assert_held(&pmalloc_blocks_lock);
+	block = pmalloc_block_of(pfn, *hint);
+	taken = block && __test_and_clear_bit(pfn - page_to_pfn(block->page),
+					      block->used);
+	if (WARN_ONCE(!taken, "pmalloc: page %lx is not taken from the reserve\n",
+		      pfn))
+		return;
+	block->nr_free++;
+	*hint = block;
+}
+
+static void pmalloc_reserve_trim(void)
+{
+	struct pmalloc_block *block, *tmp;
+
+	lockdep_assert_held(&pmalloc_blocks_lock);
+	list_for_each_entry_safe(block, tmp, &pmalloc_blocks, node)
+		if (block->nr_free == PMALLOC_BLOCK_PAGES)
+			pmalloc_block_free(block);
+}
+
+/* @size bytes of reserve pages, zeroed, in a new vmap() area; or NULL. */
+static void *pmalloc_reserve_map(size_t size)
+{
+	unsigned int i, got = 0, nr = size >> PAGE_SHIFT;
+	struct pmalloc_block *block, *hint = NULL;
+	struct page **pages;
+	void *addr = NULL;
+
+	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL | __GFP_NOWARN |
+			       __GFP_RETRY_MAYFAIL);
+	if (!pages)
+		return NULL;
+	mutex_lock(&pmalloc_blocks_lock);
+	list_for_each_entry(block, &pmalloc_blocks, node) {
+		if (got == nr)
+			break;
+		got += pmalloc_block_take(block, pages + got, nr - got);
+	}
+	while (got < nr && (block = pmalloc_block_new()))
+		got += pmalloc_block_take(block, pages + got, nr - got);
+	if (got == nr)
+		addr = vmap(pages, nr, VM_MAP, PAGE_KERNEL);
+	if (!addr) {
+		for (i = 0; i < got; i++)
+			pmalloc_block_put(pages[i], &hint);
+		pmalloc_reserve_trim();
+	}
+	mutex_unlock(&pmalloc_blocks_lock);
+	kvfree(pages);
+	if (addr) {
+		memset(addr, 0, size);
+		/* vmap() areas are not scanned unless said; vmalloc()'s are. */
+		kmemleak_alloc(addr, size, 0, GFP_KERNEL);
+	}
+	return addr;
+}
+
+/*
+ * Unmap a reserve area and give its pages back, all under the lock, so no
+ * page is taken again while the old mapping, or a TLB entry of it, still
+ * exists: vunmap() leaves the flush to the lazy purge, and the next pool
+ * would get pages an old writable entry still reaches.
+ */
+static void pmalloc_reserve_unmap(struct pmalloc_area *area)
+{
+	unsigned long start = (unsigned long)area;
+	struct pmalloc_block *hint = NULL;
+	size_t off, size = area->size;
+	void *addr = area;
+
+	kmemleak_free(addr);
+	mutex_lock(&pmalloc_blocks_lock);
+	for (off = 0; off < size; off += PAGE_SIZE)
+		pmalloc_block_put(vmalloc_to_page(addr + off), &hint);
+	vunmap(addr);
+	flush_tlb_kernel_range(start, start + size);
+	pmalloc_reserve_trim();
+	mutex_unlock(&pmalloc_blocks_lock);
+}
+
+static int pmalloc_pte_ro(pte_t *pte, unsigned long addr, void *data)
+{
+	/* What set_memory_ro() clears: no Write=0, Dirty=1 shadow-stack PTE. */
+	set_pte_at(&init_mm, addr, pte,
+		   pte_clear_flags(ptep_get(pte), _PAGE_RW | _PAGE_DIRTY));
+	return 0;
+}
+
+static int pmalloc_pte_rw(pte_t *pte, unsigned long addr, void *data)
+{
+	set_pte_at(&init_mm, addr, pte, pte_set_flags(ptep_get(pte), _PAGE_RW));
+	return 0;
+}
+
+/* Change the vmalloc PTEs of a reserve area only: the alias is not there. */
+static int pmalloc_reserve_protect(struct pmalloc_area *area, bool ro)
+{
+	unsigned long start = (unsigned long)area;
+	int ret;
+
+	ret = apply_to_existing_page_range(&init_mm, start, area->size,
+					   ro ? pmalloc_pte_ro : pmalloc_pte_rw,
+					   NULL);
+	flush_tlb_kernel_range(start, start + area->size);
+	return ret;
+}
+
+static void pmalloc_reserve_missed(void)
+{
+	atomic_long_inc(&pmalloc_nr_fallback);
+}
+
+/*
+ * Hibernation copies each page it saves through the direct map, and maps a
+ * page that is not there 4 KiB at a time, with interrupts off: in a block
+ * that would split the 2 MiB entry, which takes a page allocation and a TLB
+ * flush on every CPU. So from the prepare notification until hibernation
+ * is over the blocks are mapped whole, read-only (the alias is never both
+ * there and writable), and no new block is taken. Restoring needs nothing:
+ * the image is copied into place through temporary page tables of its own.
+ */
+static int pmalloc_blocks_map(bool map)
+{
+	unsigned long addr, nr = PMALLOC_BLOCK_PAGES;
+	struct pmalloc_block *block;
+	int ret = 0;
+
+	lockdep_assert_held(&pmalloc_blocks_lock);
+	list_for_each_entry(block, &pmalloc_blocks, node) {
+		addr = pmalloc_block_addr(block);
+		if (map)
+			ret = set_memory_ro(addr, nr) ?: set_memory_p(addr, nr);
+		else
+			ret = set_memory_np(addr, nr) ?: set_memory_rw(addr, nr);
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
+static int pmalloc_pm_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	int ret = 0;
+
+	if (action != PM_HIBERNATION_PREPARE && action != PM_POST_HIBERNATION)
+		return NOTIFY_DONE;
+	mutex_lock(&pmalloc_blocks_lock);
+	if (action == PM_HIBERNATION_PREPARE && !pmalloc_blocks_mapped) {
+		ret = pmalloc_blocks_map(true);
+		/* No PM_POST_HIBERNATION follows a refusal: undo it here. */
+		if (ret)
+			WARN_ON_ONCE(pmalloc_blocks_map(false));
+		else
+			pmalloc_blocks_mapped = true;
+	} else if (action == PM_POST_HIBERNATION && pmalloc_blocks_mapped) {
+		WARN_ON_ONCE(pmalloc_blocks_map(false));
+		pmalloc_blocks_mapped = false;
+	}
+	mutex_unlock(&pmalloc_blocks_lock);
+	return notifier_from_errno(ret);
+}
+
+static struct notifier_block pmalloc_pm_nb = {
+	.notifier_call = pmalloc_pm_notify,
+};
+
+static int __init pmalloc_pm_init(void)
+{
+	return register_pm_notifier(&pmalloc_pm_nb);
+}
+core_initcall(pmalloc_pm_init);
+#else /* !CONFIG_X86_64 */
+/* arm64 maps its linear map with pages where it can unmap them at all. */
+static void *pmalloc_reserve_map(size_t size)
+{
+	return NULL;
+}
+
+static void pmalloc_reserve_unmap(struct pmalloc_area *area)
+{
+}
+
+static int pmalloc_reserve_protect(struct pmalloc_area *area, bool ro)
+{
+	/* No area is from a reserve here. */
+	WARN_ON_ONCE(1);
+	return -EINVAL;
+}
+
+static void pmalloc_reserve_missed(void)
+{
+}
+#endif /* CONFIG_X86_64 */
+
 /* ---- Areas ---------------------------------------------------------- */
 
 /*
- * A new area of at least @bytes, zeroed, header filled in, charged to
- * @caller in /proc/vmallocinfo. VM_FLUSH_RESET_PERMS makes vfree() map the
- * direct-map alias back and flush the TLB before the pages are reused,
- * whatever seal did to them. A large request fails rather than wake the
- * OOM killer.
+ * A new area of at least @bytes, zeroed, header filled in. On x86 its
+ * pages come from the reserve above. Otherwise, or when no block can be
+ * had, it is vmalloc()ed, charged to @caller in /proc/vmallocinfo;
+ * VM_FLUSH_RESET_PERMS makes vfree() map the direct-map alias back and
+ * flush the TLB before the pages are reused, whatever seal did to them. A
+ * large request fails rather than wake the OOM killer.
+ *
+ * The memory after the header is poisoned for KASAN until pmalloc() hands
+ * it out, so an overflow into the unused tail is caught before the seal
+ * too.
  */
 static struct pmalloc_area *pmalloc_new_area(size_t bytes, unsigned long caller)
 {
 	size_t size = PAGE_ALIGN(bytes);
 	struct pmalloc_area *area;
+	bool reserved = true;
 
-	area = __vmalloc_node_range(size, PAGE_SIZE, VMALLOC_START, VMALLOC_END,
-				    GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN |
-				    __GFP_RETRY_MAYFAIL, PAGE_KERNEL,
-				    VM_FLUSH_RESET_PERMS, NUMA_NO_NODE,
-				    (void *)caller);
+	area = pmalloc_reserve_map(size);
+	if (!area) {
+		reserved = false;
+		area = __vmalloc_node_range(size, PAGE_SIZE, VMALLOC_START,
+					    VMALLOC_END, GFP_KERNEL | __GFP_ZERO |
+					    __GFP_NOWARN | __GFP_RETRY_MAYFAIL,
+					    PAGE_KERNEL, VM_FLUSH_RESET_PERMS,
+					    NUMA_NO_NODE, (void *)caller);
+		if (area)
+			pmalloc_reserve_missed();
+	}
 	if (!area)
 		return NULL;
 	area->size = size;
 	area->used = PMALLOC_HDR;
+	area->reserved = reserved;
+	kasan_poison_vmalloc((void *)area + PMALLOC_HDR, size - PMALLOC_HDR);
 	return area;
 }
 
@@ -129,9 +492,23 @@ static void pmalloc_free_areas(struct pmalloc_area *area)
 	while (area) {
 		struct pmalloc_area *next = area->next;
 
-		vfree(area);
+		if (area->reserved)
+			pmalloc_reserve_unmap(area);
+		else
+			vfree(area);
 		area = next;
 	}
+}
+
+/* Make @area read-only, or writable again after a failed seal. */
+static int pmalloc_protect(struct pmalloc_area *area, bool ro)
+{
+	unsigned long start = (unsigned long)area;
+	int pages = area->size >> PAGE_SHIFT;
+
+	if (area->reserved)
+		return pmalloc_reserve_protect(area, ro);
+	return ro ? set_memory_ro(start, pages) : set_memory_rw(start, pages);
 }
 
 /**
@@ -159,6 +536,7 @@ struct pmalloc_pool *pmalloc_create_pool(const char *name)
 		return NULL;
 	}
 	pool = (void *)area + PMALLOC_HDR;
+	kasan_unpoison_range(pool, PMALLOC_FIRST - PMALLOC_HDR);
 	area->used = PMALLOC_FIRST;
 	pool->magic = PMALLOC_MAGIC;
 	pool->areas = area;
@@ -193,6 +571,7 @@ EXPORT_SYMBOL_GPL(pmalloc_create_pool);
 void *pmalloc(struct pmalloc_pool *pool, size_t size)
 {
 	struct pmalloc_area *area;
+	size_t asked = size;
 	void *p = NULL;
 
 	if (!pmalloc_pool_ok(pool, __func__))
@@ -227,6 +606,11 @@ void *pmalloc(struct pmalloc_pool *pool, size_t size)
 	}
 	p = (void *)area + area->used;
 	area->used += size;
+	/*
+	 * Open exactly the bytes asked for, with a tag of their own under the
+	 * tag-based modes: an overflow into the neighbour is caught.
+	 */
+	p = kasan_unpoison_vmalloc(p, asked, KASAN_VMALLOC_PROT_NORMAL);
 out:
 	mutex_unlock(&pool->reg->lock);
 	return p;
@@ -286,7 +670,9 @@ static bool pmalloc_alias_removable(void)
 /*
  * Take the direct-map alias of @area's pages away. arm64 can do that only
  * when its linear map is mapped with pages (rodata=full, the default), and
- * then needs no split; x86 splits the large page each page sits in.
+ * then needs no split. On x86 only a vmalloc()ed area, the fallback when
+ * the reserve has no block, gets here: it splits the large page each of
+ * its pages sits in.
  */
 static bool pmalloc_unmap_alias(struct pmalloc_area *area)
 {
@@ -316,12 +702,11 @@ static int pmalloc_poke(void *dst, const void *src, size_t size);
  *
  * Seals every page of the pool, the pool's own bookkeeping included, and
  * takes the pages' direct-map alias away where the architecture can (see
- * Documentation/core-api/pmalloc.rst). The unused tail of each area is
- * poisoned for KASAN first. Sealing twice WARNs once and fails.
+ * Documentation/core-api/pmalloc.rst). Sealing twice WARNs once and fails.
  *
  * Context: process context; may sleep.
  * Return: 0, -EINVAL for a pool that is not one or is sealed already, or
- * the error of set_memory_ro(): the pool is then open again, or, if even
+ * the error of the protection change: the pool is then open again, or, if even
  * undoing failed, left sealed (it can still be destroyed).
  */
 int pmalloc_seal(struct pmalloc_pool *pool)
@@ -339,9 +724,6 @@ int pmalloc_seal(struct pmalloc_pool *pool)
 		ret = -EINVAL;
 		goto out;
 	}
-	for (area = pool->areas; area; area = area->next)
-		kasan_poison_vmalloc((void *)area + area->used,
-				     area->size - area->used);
 	/*
 	 * Written while the pages can still be written. The fault report
 	 * trusts a pool once it reads sealed, and by then nothing changes.
@@ -349,7 +731,7 @@ int pmalloc_seal(struct pmalloc_pool *pool)
 	WRITE_ONCE(pool->sealed, true);
 	pool->alias_unmapped = alias;
 	for (area = pool->areas; area; area = area->next) {
-		ret = set_memory_ro((unsigned long)area, area->size >> PAGE_SHIFT);
+		ret = pmalloc_protect(area, true);
 		if (ret)
 			break;
 	}
@@ -358,22 +740,18 @@ int pmalloc_seal(struct pmalloc_pool *pool)
 
 		/* The failed area too: x86 may have changed part of it. */
 		for (done = pool->areas; done != area->next; done = done->next)
-			undone &= !set_memory_rw((unsigned long)done,
-						 done->size >> PAGE_SHIFT);
+			undone &= !pmalloc_protect(done, false);
 		/* The descriptor may still be read-only: then stay sealed. */
 		if (WARN_ONCE(!undone, "%s: pool %s left sealed after error %d\n",
 			      __func__, pool->name, ret))
 			goto out;
 		WRITE_ONCE(pool->sealed, false);
 		pool->alias_unmapped = false;
-		for (area = pool->areas; area; area = area->next)
-			kasan_unpoison_range((void *)area + area->used,
-					     area->size - area->used);
 		goto out;
 	}
 	/* The alias goes once the pages are sealed: no window between. */
 	for (area = pool->areas; pool->alias_unmapped && area; area = area->next)
-		alias &= pmalloc_unmap_alias(area);
+		alias &= area->reserved || pmalloc_unmap_alias(area);
 	if (!alias && pool->alias_unmapped)
 		WARN_ON(pmalloc_poke(&pool->alias_unmapped, &alias, sizeof(alias)));
 out:
@@ -700,6 +1078,7 @@ static int pmalloc_pools_show(struct seq_file *m, void *v)
 		}
 		seq_printf(m, "%s %zu %zu %zu %s %s\n", pool->name, pages, used,
 			   size - used, pool->sealed ? "sealed" : "open",
+			   !pool->sealed ? "-" :
 			   pool->alias_unmapped ? "unmapped" : "mapped");
 		mutex_unlock(&reg->lock);
 	}
@@ -708,11 +1087,33 @@ static int pmalloc_pools_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(pmalloc_pools);
 
+#ifdef CONFIG_X86_64
+static int pmalloc_reserve_show(struct seq_file *m, void *v)
+{
+	struct pmalloc_block *block;
+	unsigned long free = 0;
+
+	mutex_lock(&pmalloc_blocks_lock);
+	list_for_each_entry(block, &pmalloc_blocks, node)
+		free += block->nr_free;
+	seq_printf(m, "blocks %u\npages %lu\nfree %lu\nfallback %lu\n",
+		   pmalloc_nr_blocks,
+		   (unsigned long)pmalloc_nr_blocks * PMALLOC_BLOCK_PAGES, free,
+		   atomic_long_read(&pmalloc_nr_fallback));
+	mutex_unlock(&pmalloc_blocks_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pmalloc_reserve);
+#endif
+
 static int __init pmalloc_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("pmalloc", NULL);
 
 	debugfs_create_file("pools", 0400, dir, NULL, &pmalloc_pools_fops);
+#ifdef CONFIG_X86_64
+	debugfs_create_file("reserve", 0400, dir, NULL, &pmalloc_reserve_fops);
+#endif
 	return 0;
 }
 late_initcall(pmalloc_debugfs_init);

@@ -7,14 +7,20 @@
  */
 
 #include <kunit/console.h>
+#include <kunit/fail_page_alloc.h>
 #include <kunit/test.h>
 #include <linux/cpumask.h>
+#include <linux/kasan.h>
+#include <linux/kasan-tags.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/pmalloc.h>
 #include <linux/set_memory.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <linux/vmalloc.h>
 
 static struct kunit_console pmt_console = KUNIT_CONSOLE_INIT(pmt_console);
@@ -53,6 +59,12 @@ static bool pmt_writable(void *p)
 	if (copy_from_kernel_nofault(&v, p, 1))
 		return false;
 	return !copy_to_kernel_nofault(p, &v, 1);
+}
+
+/* Which virtual page @p is in, whatever KASAN tag the allocation has. */
+static unsigned long pmt_vpage(const void *p)
+{
+	return PFN_DOWN((unsigned long)kasan_reset_tag(p));
 }
 
 /* ---- Allocation ----------------------------------------------------- */
@@ -97,7 +109,7 @@ static void test_alloc_spans_pages(struct kunit *test)
 	}
 	/* 600 * 48 bytes fill seven pages: count where the page changes. */
 	for (i = 1, pages = 1; i < N; i++)
-		pages += PFN_DOWN((unsigned long)p[i]) != PFN_DOWN((unsigned long)p[i - 1]);
+		pages += pmt_vpage(p[i]) != pmt_vpage(p[i - 1]);
 	KUNIT_EXPECT_GE(test, pages, 7);
 	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
 	for (i = 0; i < N; i++)
@@ -117,8 +129,7 @@ static void test_alloc_large(struct kunit *test)
 	/* The first page, and four for the large request with its header. */
 	KUNIT_EXPECT_EQ(test, pmalloc_pool_pages(pool), 5);
 	/* The first area, with room left, still serves small requests. */
-	KUNIT_EXPECT_EQ(test, PFN_DOWN((unsigned long)pmalloc(pool, 64)),
-			PFN_DOWN((unsigned long)small));
+	KUNIT_EXPECT_EQ(test, pmt_vpage(pmalloc(pool, 64)), pmt_vpage(small));
 	memset(big, 1, 3 * PAGE_SIZE + 1000);
 	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
 	KUNIT_EXPECT_FALSE(test, pmt_writable(big + 3 * PAGE_SIZE));
@@ -447,6 +458,247 @@ static void pmt_suite_exit(struct kunit_suite *suite)
 	tracepoint_synchronize_unregister();
 }
 
+/*
+ * /proc/kcore reads vmalloc memory into a user buffer with vread_iter(),
+ * which copies through the direct map. A pool page whose alias is gone
+ * reads as zeroes; before, the copy came back short (0 bytes) and kcore
+ * retried it for ever.
+ */
+static void test_vread_unmapped_alias(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-vread");
+	enum { SZ = 64 };
+	u8 *p = pmalloc(pool, SZ), buf[SZ];
+	struct iov_iter iter;
+	unsigned long ubuf;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x77, SZ);
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	if (kernel_page_present(vmalloc_to_page(p)))
+		kunit_skip(test, "the direct-map alias stays mapped here");
+
+	ubuf = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(ubuf));
+	KUNIT_ASSERT_EQ(test, clear_user((void __user *)ubuf, SZ), 0);
+	KUNIT_ASSERT_EQ(test, put_user(0xff, (u8 __user *)ubuf), 0);
+	KUNIT_ASSERT_EQ(test, import_ubuf(ITER_DEST, (void __user *)ubuf, SZ, &iter), 0);
+	KUNIT_EXPECT_EQ(test, vread_iter(&iter, kasan_reset_tag(p), SZ), (long)SZ);
+	KUNIT_ASSERT_EQ(test, copy_from_user(buf, (void __user *)ubuf, SZ), 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(buf, 0, SZ));
+}
+
+/* ---- KASAN ---------------------------------------------------------- */
+
+#ifdef CONFIG_KASAN_SW_TAGS
+static u8 pmt_ptr_tag(const void *p)
+{
+	return (unsigned long)p >> 56;
+}
+
+/* The tag in the shadow of @p's granule: what a check compares with. */
+static u8 pmt_mem_tag(const void *p)
+{
+	return *(u8 *)kasan_mem_to_shadow(kasan_reset_tag(p));
+}
+#endif
+
+/*
+ * Under the tag-based mode each allocation has a tag of its own, so an
+ * overflow into the next allocation is caught, and the rest of an area is
+ * closed from the start, not only once the pool is sealed.
+ */
+static void test_kasan_tags(struct kunit *test)
+{
+#ifdef CONFIG_KASAN_SW_TAGS
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-tags");
+	enum { N = 8, SZ = 32 };
+	u8 tags[N], *p = NULL;
+	int i, differ = 0;
+
+	for (i = 0; i < N; i++) {
+		p = pmalloc(pool, SZ);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		tags[i] = pmt_ptr_tag(p);
+		KUNIT_EXPECT_NE(test, tags[i], KASAN_TAG_KERNEL);
+		KUNIT_EXPECT_EQ(test, pmt_mem_tag(p), tags[i]);
+		KUNIT_EXPECT_EQ(test, pmt_mem_tag(p + SZ - 1), tags[i]);
+		differ += tags[i] != tags[0];
+	}
+	/* Eight random tags all equal: one chance in 238^7. */
+	KUNIT_EXPECT_GT(test, differ, 0);
+	KUNIT_EXPECT_EQ(test, pmt_mem_tag(p + SZ), KASAN_TAG_INVALID);
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	KUNIT_EXPECT_EQ(test, pmt_mem_tag(p), tags[N - 1]);
+	KUNIT_EXPECT_EQ(test, pmt_mem_tag(p + SZ), KASAN_TAG_INVALID);
+#else
+	kunit_skip(test, "needs CONFIG_KASAN_SW_TAGS: only tags tell allocations apart");
+#endif
+}
+
+/* ---- The x86 reserve ------------------------------------------------ */
+
+#ifdef CONFIG_X86_64
+/* Pages in one block of the reserve. */
+#define PMALLOC_TEST_BLOCK	(PMD_SIZE >> PAGE_SHIFT)
+
+/* The direct-map entry of the page behind vmalloc address @p, and its level. */
+static pte_t *pmt_alias(const void *p, unsigned int *level)
+{
+	struct page *page = vmalloc_to_page(p);
+
+	return lookup_address((unsigned long)page_address(page), level);
+}
+#endif
+
+/*
+ * On x86 pool pages come from blocks whose direct map is unmapped whole:
+ * the alias is gone from allocation on, and neither the seal nor write-rare
+ * splits a large page of the direct map (no alias entry changes level).
+ * A block goes back mapped once its pages are all given back.
+ */
+static void test_reserve_direct_map(struct kunit *test)
+{
+#ifdef CONFIG_X86_64
+	enum { PAGES = SZ_4M / PAGE_SIZE };
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-reserve");
+	unsigned int *levels, level, bad = 0;
+	u8 *big, *small, v = 0xa5;
+	struct page *last;
+	pte_t *pte;
+	int i;
+
+	levels = kunit_kcalloc(test, PAGES, sizeof(*levels), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, levels);
+	big = pmalloc(pool, SZ_4M);
+	small = pmalloc(pool, 64);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	memset(big, 0x11, SZ_4M);
+	for (i = 0; i < PAGES; i++) {
+		pte = pmt_alias(big + i * PAGE_SIZE, &levels[i]);
+		bad += !pte || pte_present(*pte);
+	}
+	if (bad == PAGES)
+		kunit_skip(test, "no 2 MiB block could be had: big fell back to vmalloc()");
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0, "pages with a direct-map alias before the seal");
+
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	KUNIT_EXPECT_FALSE(test, pmt_writable(big));
+	KUNIT_EXPECT_FALSE(test, pmt_writable(big + SZ_4M - 1));
+	KUNIT_EXPECT_FALSE(test, pmt_writable(small));
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, big + SZ_2M, &v, 1), 0);
+	KUNIT_EXPECT_EQ(test, big[SZ_2M], v);
+	for (i = 0, bad = 0; i < PAGES; i++) {
+		pte = pmt_alias(big + i * PAGE_SIZE, &level);
+		bad += !pte || pte_present(*pte) || level != levels[i];
+	}
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0, "pages whose alias is mapped or split after the seal");
+
+	/*
+	 * A block all of whose pages are big's is no other pool's: destroying
+	 * the pool gives it back to the page allocator, mapped. The pages
+	 * of big's 4 MiB hold one unless the reserve had more than 512 pages
+	 * free (here it has at most the 510 the core_pattern pool and this
+	 * pool's first page leave).
+	 */
+	last = NULL;
+	for (i = 0; !last && i + PMALLOC_TEST_BLOCK <= PAGES; i++) {
+		unsigned long pfn = page_to_pfn(vmalloc_to_page(big + i * PAGE_SIZE));
+		int j = 1;
+
+		if (!IS_ALIGNED(pfn, PMALLOC_TEST_BLOCK))
+			continue;
+		while (j < PMALLOC_TEST_BLOCK &&
+		       page_to_pfn(vmalloc_to_page(big + (i + j) * PAGE_SIZE)) == pfn + j)
+			j++;
+		if (j == PMALLOC_TEST_BLOCK)
+			last = pfn_to_page(pfn + j - 1);
+	}
+	kunit_release_action(test, pmt_destroy, pool);
+	if (!last)
+		kunit_skip(test, "the reserve had room for big: no block of its own");
+	if (debug_pagealloc_enabled())
+		kunit_skip(test, "debug_pagealloc unmaps free pages");
+	pte = lookup_address((unsigned long)page_address(last), &level);
+	KUNIT_EXPECT_TRUE(test, pte && pte_present(*pte));
+#else
+	kunit_skip(test, "x86 only: arm64 maps its linear map with pages where it can unmap them");
+#endif
+}
+
+/*
+ * When no 2 MiB block can be had, an area is vmalloc()ed instead and works
+ * as any other: its alias stays mapped until the seal unmaps it page by
+ * page (splitting what it must, the price of the fallback).
+ */
+static void test_reserve_fallback(struct kunit *test)
+{
+#if defined(CONFIG_X86_64) && IS_ENABLED(CONFIG_FAIL_PAGE_ALLOC) && \
+	IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS)
+	unsigned long *probability = kunit_fail_page_alloc_setting("probability");
+	bool *ignore_reclaim = kunit_fail_page_alloc_setting("ignore-gfp-wait");
+	u32 *min_order = kunit_fail_page_alloc_setting("min-order");
+	atomic_t *times = kunit_fail_page_alloc_setting("times");
+	enum { PAGES = SZ_4M / PAGE_SIZE };
+	unsigned int i, level, mapped, left;
+	int old_times;
+	struct pmalloc_pool *pool;
+	u8 *big, v = 0x3c;
+	bool old_ignore;
+	u32 old_min;
+	pte_t *pte;
+
+	if (!probability || !ignore_reclaim || !min_order || !times)
+		kunit_skip(test, "fail_page_alloc's debugfs files not found");
+	if (READ_ONCE(*probability))
+		kunit_skip(test, "fail_page_alloc is armed (probability %lu%%)",
+			   READ_ONCE(*probability));
+	pool = pmt_pool(test, "pmt-fallback");
+
+	/*
+	 * The next allocation of order 9 or more by this task fails, though
+	 * it may reclaim: the first new block. Nothing else is failed.
+	 */
+	old_min = READ_ONCE(*min_order);
+	old_ignore = READ_ONCE(*ignore_reclaim);
+	old_times = atomic_read(times);
+	WRITE_ONCE(*min_order, PMD_SHIFT - PAGE_SHIFT);
+	WRITE_ONCE(*ignore_reclaim, false);
+	WRITE_ONCE(current->fail_nth, 1);
+	big = pmalloc(pool, SZ_4M);
+	left = READ_ONCE(current->fail_nth);
+	WRITE_ONCE(current->fail_nth, 0);
+	/* An injected failure counts down "times" too. */
+	atomic_set(times, old_times);
+	WRITE_ONCE(*ignore_reclaim, old_ignore);
+	WRITE_ONCE(*min_order, old_min);
+
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	if (left)
+		kunit_skip(test, "the reserve had room for 4 MiB: no block was needed");
+	for (i = 0, mapped = 0; i < PAGES; i++) {
+		pte = pmt_alias(big + i * PAGE_SIZE, &level);
+		mapped += pte && pte_present(*pte);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, mapped, PAGES, "a vmalloc()ed area is mapped until the seal");
+	memset(big, 0x22, SZ_4M);
+	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
+	KUNIT_EXPECT_FALSE(test, pmt_writable(big));
+	KUNIT_EXPECT_FALSE(test, pmt_writable(big + SZ_4M - 1));
+	KUNIT_EXPECT_EQ(test, pmalloc_wr_memcpy(pool, big + 100, &v, 1), 0);
+	KUNIT_EXPECT_EQ(test, big[100], v);
+	for (i = 0, mapped = 0; i < PAGES; i++) {
+		pte = pmt_alias(big + i * PAGE_SIZE, &level);
+		mapped += pte && pte_present(*pte);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, mapped, 0U, "pages mapped in the direct map after the seal");
+#else
+	kunit_skip(test, "x86 only, with FAIL_PAGE_ALLOC and FAULT_INJECTION_DEBUG_FS");
+#endif
+}
+
 static struct kunit_case pmalloc_test_cases[] = {
 	KUNIT_CASE(test_alloc_align),
 	KUNIT_CASE(test_alloc_spans_pages),
@@ -463,6 +715,10 @@ static struct kunit_case pmalloc_test_cases[] = {
 	KUNIT_CASE(test_destroy_twice),
 	KUNIT_CASE(test_long_name),
 	KUNIT_CASE(test_concurrent_alloc),
+	KUNIT_CASE(test_vread_unmapped_alias),
+	KUNIT_CASE(test_kasan_tags),
+	KUNIT_CASE(test_reserve_direct_map),
+	KUNIT_CASE(test_reserve_fallback),
 	{}
 };
 

@@ -9,12 +9,11 @@
  * instrumentation: a plain access through a bad pointer here is reported.
  */
 
+#include <kunit/fail_page_alloc.h>
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/cpumask.h>
-#include <linux/dcache.h>
-#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
@@ -1577,29 +1576,6 @@ static void test_vmalloc_shadow_released(struct kunit *test)
 
 #if IS_ENABLED(CONFIG_FAIL_PAGE_ALLOC) && IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS)
 
-/*
- * fail_page_alloc's settings are a static struct of mm/fail_page_alloc.c
- * whose only interface is debugfs; a debugfs file's inode holds the address
- * of the setting it shows. (Its write method wants a user buffer, so the
- * test cannot write the file itself.)
- */
-static void *kkt_fault_setting(const char *name)
-{
-	struct dentry *dir, *file;
-	void *setting = NULL;
-
-	dir = debugfs_lookup("fail_page_alloc", NULL);
-	if (IS_ERR_OR_NULL(dir))
-		return NULL;
-	file = debugfs_lookup(name, dir);
-	if (!IS_ERR_OR_NULL(file)) {
-		setting = d_inode(file)->i_private;
-		dput(file);
-	}
-	dput(dir);
-	return setting;
-}
-
 /* Fail the @nth page allocation of this task that fail_page_alloc sees. */
 static void kkt_fail_nth(unsigned int nth)
 {
@@ -1616,17 +1592,18 @@ static unsigned int kkt_fail_nth_left(void)
 static void kkt_populate_failure(struct kunit *test)
 {
 	const unsigned long chunk = KASAN_MEMORY_PER_SHADOW_PAGE;
-	unsigned long *probability = kkt_fault_setting("probability");
-	bool *ignore_reclaim = kkt_fault_setting("ignore-gfp-wait");
-	u32 *min_order = kkt_fault_setting("min-order");
+	unsigned long *probability = kunit_fail_page_alloc_setting("probability");
+	bool *ignore_reclaim = kunit_fail_page_alloc_setting("ignore-gfp-wait");
+	u32 *min_order = kunit_fail_page_alloc_setting("min-order");
+	atomic_t *times = kunit_fail_page_alloc_setting("times");
 	unsigned long start, end, first, last, n, k, mapped, before, after;
 	unsigned int unconsumed = 0, wrong_ret = 0, too_many = 0, gaps = 0;
 	bool old_ignore;
 	struct vm_struct *area;
 	u32 old_min;
-	int ret;
+	int ret, old_times;
 
-	if (!probability || !ignore_reclaim || !min_order)
+	if (!probability || !ignore_reclaim || !min_order || !times)
 		kunit_skip(test, "fail_page_alloc's debugfs files not found");
 	if (READ_ONCE(*probability))
 		kunit_skip(test, "fail_page_alloc is armed (probability %lu%%)",
@@ -1650,6 +1627,7 @@ static void kkt_populate_failure(struct kunit *test)
 	 */
 	old_min = READ_ONCE(*min_order);
 	old_ignore = READ_ONCE(*ignore_reclaim);
+	old_times = atomic_read(times);
 	WRITE_ONCE(*ignore_reclaim, true);
 	WRITE_ONCE(*min_order, 0);
 
@@ -1670,6 +1648,8 @@ static void kkt_populate_failure(struct kunit *test)
 	}
 	after = kkt_free_pages();
 
+	/* Each failure injected through fail_nth counted "times" down too. */
+	atomic_set(times, old_times);
 	WRITE_ONCE(*min_order, old_min);
 	WRITE_ONCE(*ignore_reclaim, old_ignore);
 
