@@ -272,8 +272,11 @@ static void pmalloc_reserve_trim(void)
 			pmalloc_block_free(block);
 }
 
-/* @size bytes of reserve pages, zeroed, in a new vmap() area; or NULL. */
-static void *pmalloc_reserve_map(size_t size)
+/*
+ * @size bytes of reserve pages, zeroed, in a new vmap() area charged to
+ * @caller in /proc/vmallocinfo; or NULL.
+ */
+static void *pmalloc_reserve_map(size_t size, unsigned long caller)
 {
 	unsigned int i, got = 0, nr = size >> PAGE_SHIFT;
 	struct pmalloc_block *block, *hint = NULL;
@@ -302,6 +305,8 @@ static void *pmalloc_reserve_map(size_t size)
 	mutex_unlock(&pmalloc_blocks_lock);
 	kvfree(pages);
 	if (addr) {
+		/* vmap() takes no caller; the area is ours until returned. */
+		find_vm_area(addr)->caller = (void *)caller;
 		memset(addr, 0, size);
 		/* vmap() areas are not scanned unless said; vmalloc()'s are. */
 		kmemleak_alloc(addr, size, 0, GFP_KERNEL);
@@ -426,7 +431,7 @@ static int __init pmalloc_pm_init(void)
 core_initcall(pmalloc_pm_init);
 #else /* !CONFIG_X86_64 */
 /* arm64 maps its linear map with pages where it can unmap them at all. */
-static void *pmalloc_reserve_map(size_t size)
+static void *pmalloc_reserve_map(size_t size, unsigned long caller)
 {
 	return NULL;
 }
@@ -450,9 +455,9 @@ static void pmalloc_reserve_missed(void)
 /* ---- Areas ---------------------------------------------------------- */
 
 /*
- * A new area of at least @bytes, zeroed, header filled in. On x86 its
- * pages come from the reserve above. Otherwise, or when no block can be
- * had, it is vmalloc()ed, charged to @caller in /proc/vmallocinfo;
+ * A new area of at least @bytes, zeroed, header filled in, charged to
+ * @caller in /proc/vmallocinfo. On x86 its pages come from the reserve
+ * above. Otherwise, or when no block can be had, it is vmalloc()ed;
  * VM_FLUSH_RESET_PERMS makes vfree() map the direct-map alias back and
  * flush the TLB before the pages are reused, whatever seal did to them. A
  * large request fails rather than wake the OOM killer.
@@ -467,7 +472,7 @@ static struct pmalloc_area *pmalloc_new_area(size_t bytes, unsigned long caller)
 	struct pmalloc_area *area;
 	bool reserved = true;
 
-	area = pmalloc_reserve_map(size);
+	area = pmalloc_reserve_map(size, caller);
 	if (!area) {
 		reserved = false;
 		area = __vmalloc_node_range(size, PAGE_SIZE, VMALLOC_START,
@@ -554,42 +559,30 @@ EXPORT_SYMBOL_GPL(pmalloc_create_pool);
 
 /* ---- Allocation ----------------------------------------------------- */
 
-/**
- * pmalloc() - allocate from a pool that is not sealed yet
- * @pool: the pool
- * @size: bytes; the memory is aligned to PMALLOC_ALIGN
- *
- * Memory is never freed on its own: it goes when the pool is destroyed.
- * Allocating from a sealed pool is a bug: sealed memory stays sealed, and
- * new pages would either stay writable or need the sealed bookkeeping
- * changed, so the call WARNs once and fails.
- *
- * Context: process context; may sleep. Safe on many CPUs at once.
- * Return: the memory, zeroed (areas are zeroed when made and nothing is
- * ever freed into them), or NULL.
- */
-void *pmalloc(struct pmalloc_pool *pool, size_t size)
+/* pmalloc(), with @caller charged for a new area in /proc/vmallocinfo. */
+static void *__pmalloc(struct pmalloc_pool *pool, size_t size,
+		       unsigned long caller)
 {
 	struct pmalloc_area *area;
 	size_t asked = size;
 	void *p = NULL;
 
-	if (!pmalloc_pool_ok(pool, __func__))
+	if (!pmalloc_pool_ok(pool, "pmalloc"))
 		return NULL;
 	if (WARN_ONCE(!size || size > PMALLOC_MAX_SIZE,
-		      "%s: %zu bytes from pool %s\n", __func__, size, pool->name))
+		      "pmalloc: %zu bytes from pool %s\n", size, pool->name))
 		return NULL;
 	size = ALIGN(size, PMALLOC_ALIGN);
 
 	mutex_lock(&pool->reg->lock);
-	if (WARN_ONCE(pool->sealed, "%s: allocation from sealed pool %s\n",
-		      __func__, pool->name))
+	if (WARN_ONCE(pool->sealed, "pmalloc: allocation from sealed pool %s\n",
+		      pool->name))
 		goto out;
 	area = pool->areas;
 	if (area->size - area->used < size) {
 		struct pmalloc_area *cur = area;
 
-		area = pmalloc_new_area(PMALLOC_HDR + size, _RET_IP_);
+		area = pmalloc_new_area(PMALLOC_HDR + size, caller);
 		if (!area)
 			goto out;
 		/*
@@ -607,13 +600,32 @@ void *pmalloc(struct pmalloc_pool *pool, size_t size)
 	p = (void *)area + area->used;
 	area->used += size;
 	/*
-	 * Open exactly the bytes asked for, with a tag of their own under the
-	 * tag-based modes: an overflow into the neighbour is caught.
+	 * Open the bytes asked for, with a tag of their own under the
+	 * tag-based mode: an overflow into the neighbour is caught.
 	 */
 	p = kasan_unpoison_vmalloc(p, asked, KASAN_VMALLOC_PROT_NORMAL);
 out:
 	mutex_unlock(&pool->reg->lock);
 	return p;
+}
+
+/**
+ * pmalloc() - allocate from a pool that is not sealed yet
+ * @pool: the pool
+ * @size: bytes; the memory is aligned to PMALLOC_ALIGN
+ *
+ * Memory is never freed on its own: it goes when the pool is destroyed.
+ * Allocating from a sealed pool is a bug: sealed memory stays sealed, and
+ * new pages would either stay writable or need the sealed bookkeeping
+ * changed, so the call WARNs once and fails.
+ *
+ * Context: process context; may sleep. Safe on many CPUs at once.
+ * Return: the memory, zeroed (areas are zeroed when made and nothing is
+ * ever freed into them), or NULL.
+ */
+void *pmalloc(struct pmalloc_pool *pool, size_t size)
+{
+	return __pmalloc(pool, size, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pmalloc);
 
@@ -628,7 +640,7 @@ EXPORT_SYMBOL_GPL(pmalloc);
 void *pzalloc(struct pmalloc_pool *pool, size_t size)
 {
 	/* Areas are zeroed when made and nothing is ever freed into them. */
-	return pmalloc(pool, size);
+	return __pmalloc(pool, size, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pzalloc);
 
@@ -648,7 +660,7 @@ char *pstrdup(struct pmalloc_pool *pool, const char *s)
 	if (WARN_ONCE(!s, "%s(NULL)\n", __func__))
 		return NULL;
 	len = strlen(s) + 1;
-	p = pmalloc(pool, len);
+	p = __pmalloc(pool, len, _RET_IP_);
 	if (p)
 		memcpy(p, s, len);
 	return p;

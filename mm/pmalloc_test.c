@@ -11,6 +11,7 @@
 #include <kunit/test.h>
 #include <linux/cpumask.h>
 #include <linux/kasan.h>
+#include <linux/kallsyms.h>
 #include <linux/kasan-tags.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -133,6 +134,27 @@ static void test_alloc_large(struct kunit *test)
 	memset(big, 1, 3 * PAGE_SIZE + 1000);
 	KUNIT_ASSERT_EQ(test, pmalloc_seal(pool), 0);
 	KUNIT_EXPECT_FALSE(test, pmt_writable(big + 3 * PAGE_SIZE));
+}
+
+/* /proc/vmallocinfo charges each area to whoever needed it. */
+static void test_area_caller(struct kunit *test)
+{
+	struct pmalloc_pool *pool = pmt_pool(test, "pmt-caller");
+	u8 *a = pmalloc(pool, 2 * PAGE_SIZE);
+	u8 *z = pzalloc(pool, 2 * PAGE_SIZE);
+	char who[KSYM_SYMBOL_LEN];
+	struct vm_struct *vm;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, z);
+	vm = find_vm_area(kasan_reset_tag(a));
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	snprintf(who, sizeof(who), "%ps", vm->caller);
+	KUNIT_EXPECT_STREQ(test, who, __func__);
+	vm = find_vm_area(kasan_reset_tag(z));
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	snprintf(who, sizeof(who), "%ps", vm->caller);
+	KUNIT_EXPECT_STREQ(test, who, __func__);
 }
 
 static void test_zalloc_strdup(struct kunit *test)
@@ -703,6 +725,7 @@ static struct kunit_case pmalloc_test_cases[] = {
 	KUNIT_CASE(test_alloc_align),
 	KUNIT_CASE(test_alloc_spans_pages),
 	KUNIT_CASE(test_alloc_large),
+	KUNIT_CASE(test_area_caller),
 	KUNIT_CASE(test_zalloc_strdup),
 	KUNIT_CASE(test_seal_readonly),
 	KUNIT_CASE(test_seal_write_reported),
