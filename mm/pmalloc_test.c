@@ -10,8 +10,8 @@
 #include <kunit/fail_page_alloc.h>
 #include <kunit/test.h>
 #include <linux/cpumask.h>
-#include <linux/kasan.h>
 #include <linux/kallsyms.h>
+#include <linux/kasan.h>
 #include <linux/kasan-tags.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -136,24 +136,39 @@ static void test_alloc_large(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, pmt_writable(big + 3 * PAGE_SIZE));
 }
 
+/* The function /proc/vmallocinfo names for the area that holds @p. */
+static void pmt_area_caller(struct kunit *test, const void *p, char *who)
+{
+	struct vm_struct *vm = find_vm_area(kasan_reset_tag(p));
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	snprintf(who, KSYM_NAME_LEN, "%ps", vm->caller);
+}
+
 /* /proc/vmallocinfo charges each area to whoever needed it. */
 static void test_area_caller(struct kunit *test)
 {
 	struct pmalloc_pool *pool = pmt_pool(test, "pmt-caller");
-	u8 *a = pmalloc(pool, 2 * PAGE_SIZE);
-	u8 *z = pzalloc(pool, 2 * PAGE_SIZE);
-	char who[KSYM_SYMBOL_LEN];
-	struct vm_struct *vm;
+	char *who = kunit_kzalloc(test, KSYM_NAME_LEN, GFP_KERNEL);
+	char *s = kunit_kzalloc(test, 2 * PAGE_SIZE, GFP_KERNEL);
+	u8 *a, *z;
 
+	if (!IS_ENABLED(CONFIG_KALLSYMS))
+		kunit_skip(test, "needs KALLSYMS to name the caller");
+	KUNIT_ASSERT_NOT_NULL(test, who);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	a = pmalloc(pool, 2 * PAGE_SIZE);
+	z = pzalloc(pool, 2 * PAGE_SIZE);
+	memset(s, 'x', 2 * PAGE_SIZE - 1);
+	s = pstrdup(pool, s);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, z);
-	vm = find_vm_area(kasan_reset_tag(a));
-	KUNIT_ASSERT_NOT_NULL(test, vm);
-	snprintf(who, sizeof(who), "%ps", vm->caller);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	pmt_area_caller(test, a, who);
 	KUNIT_EXPECT_STREQ(test, who, __func__);
-	vm = find_vm_area(kasan_reset_tag(z));
-	KUNIT_ASSERT_NOT_NULL(test, vm);
-	snprintf(who, sizeof(who), "%ps", vm->caller);
+	pmt_area_caller(test, z, who);
+	KUNIT_EXPECT_STREQ(test, who, __func__);
+	pmt_area_caller(test, s, who);
 	KUNIT_EXPECT_STREQ(test, who, __func__);
 }
 
